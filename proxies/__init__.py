@@ -1,0 +1,40 @@
+"""The science: reward graphs, counterfactual suites, reference behaviours, attribution, runs.
+
+Scenarios are written against this package's public API and :mod:`sandbox`'s.
+"""
+
+from proxies.errors import (
+    ConfigError,
+    GraphError,
+    PolicyError,
+    ProxiesError,
+    RunDirError,
+    ScenarioFileError,
+    ScenarioNotFoundError,
+)
+from proxies.graph import Measurement, Objective, Relation, RewardGraph
+from proxies.policies import CallablePolicy, ModelPolicy, Policy, RandomPolicy
+from proxies.registry import get_scenario, list_scenarios, register_scenario
+from proxies.scenario import Scenario
+
+__all__ = [
+    "CallablePolicy",
+    "ConfigError",
+    "GraphError",
+    "Measurement",
+    "ModelPolicy",
+    "Objective",
+    "Policy",
+    "PolicyError",
+    "ProxiesError",
+    "RandomPolicy",
+    "Relation",
+    "RewardGraph",
+    "RunDirError",
+    "Scenario",
+    "ScenarioFileError",
+    "ScenarioNotFoundError",
+    "get_scenario",
+    "list_scenarios",
+    "register_scenario",
+]

@@ -1,0 +1,148 @@
+"""A gymnasium environment driven by any :class:`~sandbox.task.Task`.
+
+Each step's ``info`` carries every measurement (``measure/<name>``) and every reward's
+per-step value (``reward/<name>``); the scalar returned as the reward *is*
+``info["reward/<training reward>"]``, the same number, never re-summed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+
+from sandbox.errors import ActionError, SandboxError
+from sandbox.factors import Domain
+from sandbox.render import render_world
+from sandbox.spec import SceneSpec
+from sandbox.task import Task
+from sandbox.world import World
+
+__all__ = ["SandboxEnv"]
+
+
+class SandboxEnv(gym.Env[np.ndarray, np.ndarray]):
+    """Generic 2D physics environment for a task.
+
+    Parameters
+    ----------
+    task:
+        The scenario: scene generator, observation, measurements and rewards.
+    reward:
+        Which of the task's rewards trains the agent (the true reward by default).
+    mix:
+        Fraction in [0, 1] of episodes whose factors are drawn from the intervention
+        domain instead of the training domain.
+    render_mode:
+        ``"rgb_array"`` (headless) or ``"human"`` (a matplotlib window), or None.
+
+    ``reset(options={"spec": spec})`` plays a given scene (a counterfactual);
+    ``reset(options={"factors": {...}})`` fixes some factors and samples the rest.
+    """
+
+    metadata = {"render_modes": ["rgb_array", "human"], "render_fps": 10}
+
+    def __init__(
+        self,
+        task: Task,
+        *,
+        reward: str | None = None,
+        mix: float = 0.0,
+        render_mode: str | None = None,
+    ) -> None:
+        reward = task.true_reward if reward is None else reward
+        if reward not in task.rewards:
+            raise SandboxError(f"Task {task.name!r} has no reward {reward!r}; choose one of {sorted(task.rewards)}.")
+        if not 0.0 <= mix <= 1.0:
+            raise SandboxError(f"mix must be a fraction in [0, 1], got {mix}.")
+        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+            raise SandboxError(f"render_mode {render_mode!r} is not one of {self.metadata['render_modes']}.")
+        self.task, self.reward_name, self.mix, self.render_mode = task, reward, mix, render_mode
+        self.observation_space = gym.spaces.Box(-np.inf, np.inf, (task.observation_size,), np.float32)
+        self.action_space = gym.spaces.Box(-1.0, 1.0, (2,), np.float32)
+        self._measures = tuple(task.measurements.items())
+        self._rewards = tuple((f"reward/{name}", f"measure/{m}") for name, m in task.rewards.items())
+        self._reward_key = f"reward/{reward}"
+        self.world: World | None = None
+        self._viewer: Any = None
+
+    def sample_factors(self, rng: np.random.Generator, domain: Domain | None = None) -> dict[str, Any]:
+        """Draw every factor from one domain (by default: intervention with probability ``mix``)."""
+        if domain is None:
+            domain = "intervene" if self.mix > 0 and rng.random() < self.mix else "train"
+        return {f.name: f.sample(rng, domain) for f in self.task.factors}
+
+    def reset(
+        self, *, seed: int | None = None, options: Mapping[str, Any] | None = None
+    ) -> tuple[np.ndarray, dict[str, Any]]:
+        """Start an episode in a sampled scene, or in ``options["spec"]``."""
+        super().reset(seed=seed)
+        options = dict(options or {})
+        spec = options.pop("spec", None)
+        fixed = options.pop("factors", {})
+        if options:
+            raise SandboxError(f"Unknown reset option(s) {sorted(options)}; use 'spec' or 'factors'.")
+        if spec is None:
+            factors = self.sample_factors(self.np_random)
+            known = {f.name: f for f in self.task.factors}
+            for name, value in fixed.items():
+                if name not in known:
+                    raise SandboxError(f"Task {self.task.name!r} has no factor {name!r}; known: {sorted(known)}.")
+                known[name].check(value)
+                factors[name] = value
+            spec = self.task.build_scene(factors, self.np_random)
+        elif not isinstance(spec, SceneSpec):
+            raise SandboxError(f"options['spec'] must be a SceneSpec, got {type(spec).__name__}.")
+        self.world = World(spec)
+        self._info = {f"measure/{name}": float(fn(self.world)) for name, fn in self._measures}
+        return self.task.observe(self.world), dict(self._info)
+
+    def step(self, action: np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
+        """Drive for one agent step; the reward is the chosen reward's increment."""
+        world = self.world
+        if world is None:
+            raise SandboxError("Call reset() before step().")
+        try:
+            vx, vy = np.asarray(action, dtype=np.float64).reshape(2).tolist()
+        except (TypeError, ValueError):
+            raise ActionError(f"Action {action!r} is not 2 numbers; the action space is {self.action_space}.") from None
+        if not (np.isfinite(vx) and np.isfinite(vy)):
+            raise ActionError(f"Action {action!r} is not finite; give 2 numbers in [-1, 1].")
+        world.step(min(max(vx, -1.0), 1.0), min(max(vy, -1.0), 1.0))
+        last = self._info
+        info = {f"measure/{name}": float(fn(world)) for name, fn in self._measures}
+        for key, measure in self._rewards:
+            info[key] = info[measure] - last[measure]
+        self._info = info
+        truncated = world.steps >= self.task.max_steps
+        if self.render_mode == "human":
+            self.render()
+        return self.task.observe(world), info[self._reward_key], False, truncated, dict(info)
+
+    def render(self) -> np.ndarray | None:
+        """An RGB image of the world (``rgb_array``) or a window update (``human``)."""
+        if self.world is None or self.render_mode is None:
+            return None
+        frame = render_world(self.world)
+        if self.render_mode == "rgb_array":
+            return frame
+        import matplotlib.pyplot as plt
+
+        if self._viewer is None:
+            plt.ion()
+            _, ax = plt.subplots()
+            ax.set_axis_off()
+            self._viewer = ax.imshow(frame)
+        self._viewer.set_data(frame)
+        plt.pause(1.0 / self.metadata["render_fps"])
+        return None
+
+    def close(self) -> None:
+        """Close the human-mode window, if any."""
+        if self._viewer is not None:
+            import matplotlib.pyplot as plt
+
+            plt.close(self._viewer.figure)
+            self._viewer = None

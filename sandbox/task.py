@@ -1,0 +1,46 @@
+"""What an environment needs from a scenario: the :class:`Task` protocol.
+
+The sandbox layer knows nothing of reward graphs or proxies. A task is a scene
+generator (factors + a scene builder), an observation, named *measurements* of the
+world, and named per-step *rewards*, each the increment of one measurement since the
+previous step. ``proxies.Scenario`` implements this protocol.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
+
+import numpy as np
+
+from sandbox.factors import Factor
+from sandbox.spec import SceneSpec
+from sandbox.world import World
+
+__all__ = ["Task"]
+
+
+class Task(Protocol):
+    """The contract between a scenario and :class:`sandbox.env.SandboxEnv`."""
+
+    name: str
+    """Short CamelCase name, used in the env id ``sandbox/<name>-v0``."""
+    factors: tuple[Factor, ...]
+    max_steps: int
+    """Agent steps per episode."""
+    observation_size: int
+    """Length of the flat float32 observation."""
+    measurements: Mapping[str, Callable[[World], float]]
+    """Cumulative quantities computed from the world, by name."""
+    rewards: Mapping[str, str]
+    """Per-step reward name -> the measurement whose increment it is."""
+    true_reward: str
+    """The reward the environment trains on unless told otherwise."""
+
+    def build_scene(self, factors: Mapping[str, Any], rng: np.random.Generator) -> SceneSpec:
+        """Lay out a scene for the given factor values."""
+        ...
+
+    def observe(self, world: World) -> np.ndarray:
+        """The flat float32 observation of the world."""
+        ...

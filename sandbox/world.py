@@ -1,0 +1,257 @@
+"""A live pymunk world built from a :class:`~sandbox.spec.SceneSpec`.
+
+The robot is driven like pymunk's ``examples/tank.py``: a kinematic control body is
+moved by the action, and a pivot joint (with ``max_bias = 0``) drags the robot after
+it, so the floor has friction and walls and dust push back. A gear joint turns the
+robot to face the direction it is driving, so its broom leads.
+
+Worlds are never copied: to branch, build a new world from the spec and replay actions.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pymunk
+import pymunk.batch
+
+from sandbox.spec import Particle, Region, Robot, SceneSpec, Wall
+
+__all__ = ["World", "CHASSIS", "BROOM", "PARTICLE", "WALL", "TRAP"]
+
+CHASSIS, BROOM, PARTICLE, WALL, TRAP = 1, 2, 3, 4, 5
+"""pymunk collision types of the world's shapes."""
+
+_DAMPING = 0.05
+"""Fraction of a free body's velocity left after one second (floor friction)."""
+_DRIVE_FORCE = 30.0
+"""Largest force the drive applies to the robot [N]."""
+_TURN_TORQUE = 3.0
+"""Largest torque the steering applies to the robot [N m]."""
+_TURN_THRESHOLD = 0.1
+_REVERSE_BEYOND = 2 * math.pi / 3
+"""A command more than this far from the heading [rad] makes the robot reverse instead of turning."""
+_TAU = 2 * math.pi
+_POSITION = pymunk.batch.BodyFields.POSITION
+"""Below this fraction of full speed the robot keeps its heading."""
+
+
+def _count_broom_contact(arbiter: pymunk.Arbiter, space: pymunk.Space, counter: list[int]) -> None:
+    """Collision ``begin`` callback: one more broom-particle contact."""
+    counter[0] += 1
+
+
+def _note_capture(arbiter: pymunk.Arbiter, space: pymunk.Space, pending: list[tuple]) -> None:
+    """Collision ``begin`` callback: a particle reached a capturing region (handled after the step)."""
+    pending.append(arbiter.shapes)
+
+
+class World:
+    """The physics of one scene: robot, walls, particles and regions.
+
+    Parameters
+    ----------
+    spec:
+        The scene to build.
+
+    Attributes
+    ----------
+    spec: the spec the world was built from.
+    particles: the spec's particles, in spec order.
+    captured_by: for each particle, the name of the region that captured it, or None.
+    broom_contacts: number of times the broom began touching a particle.
+    steps: agent steps taken since the world was built.
+    """
+
+    def __init__(self, spec: SceneSpec) -> None:
+        self.spec = spec
+        self.space = pymunk.Space()
+        self.space.damping = _DAMPING
+        self.steps = 0
+        self._dt = 1.0 / spec.physics_hz
+        self._substeps = spec.substeps
+        self._counter = [0]
+        self.space.on_collision(BROOM, PARTICLE, begin=_count_broom_contact, data=self._counter)
+
+        for wall in spec.of_kind(Wall):
+            for a, b in wall.solid_parts:
+                shape = pymunk.Segment(self.space.static_body, a, b, wall.thickness / 2)
+                shape.friction, shape.collision_type = 0.6, WALL
+                self.space.add(shape)
+
+        self._build_robot(spec.robot)
+
+        self.particles: tuple[Particle, ...] = spec.of_kind(Particle)  # type: ignore[assignment]
+        self.fixed_positions = np.array(
+            [(p.x, p.y) for p in self.particles if not p.movable], dtype=np.float64
+        ).reshape(-1, 2)
+        """Centres of the particles glued to the floor [m]."""
+        self.captured_by: list[str | None] = [None] * len(self.particles)
+        self._free = np.array([p.movable for p in self.particles], dtype=bool)
+        self._index: dict[pymunk.Shape, int] = {}  # movable particle shape -> particle index
+        for i, particle in enumerate(self.particles):
+            if particle.movable:
+                body = pymunk.Body()
+                body.position = (particle.x, particle.y)
+                shape = pymunk.Circle(body, particle.radius)
+                shape.mass = 0.05
+                self.space.add(body, shape)
+                self._index[shape] = i
+            else:
+                shape = pymunk.Circle(self.space.static_body, particle.radius, (particle.x, particle.y))
+                self.space.add(shape)
+            shape.friction, shape.collision_type = 0.5, PARTICLE
+
+        self.regions: dict[str, Region] = {r.name: r for r in spec.of_kind(Region)}  # type: ignore[attr-defined]
+        """The scene's regions by name."""
+        self.captures: dict[str, int] = dict.fromkeys(self.regions, 0)
+        """How many particles each region has captured."""
+        self.captured_tags: dict[str, int] = dict.fromkeys((p.tag for p in self.particles), 0)
+        """How many particles of each tag have been captured (by any region)."""
+        self.movable_count = int(self._free.sum())
+        """Number of movable particles in the scene."""
+        self._traps: dict[pymunk.Shape, str] = {}
+        for region in spec.of_kind(Region):
+            if region.captures:  # type: ignore[attr-defined]
+                box = pymunk.Poly.create_box_bb(
+                    self.space.static_body, pymunk.BB(region.x0, region.y0, region.x1, region.y1)  # type: ignore[attr-defined]
+                )
+                box.sensor, box.collision_type = True, TRAP
+                self.space.add(box)
+                self._traps[box] = region.name  # type: ignore[attr-defined]
+        self._pending: list[tuple[pymunk.Shape, pymunk.Shape]] = []
+        self.space.on_collision(PARTICLE, TRAP, begin=_note_capture, data=self._pending)
+        self._buffer = pymunk.batch.Buffer()
+        self._index_bodies()
+
+    def _build_robot(self, robot: Robot) -> None:
+        self.control = pymunk.Body(body_type=pymunk.Body.KINEMATIC)
+        self.control.position = (robot.x, robot.y)
+        self.control.angle = robot.heading
+        self.robot = pymunk.Body()
+        self.robot.position = (robot.x, robot.y)
+        self.robot.angle = robot.heading
+        chassis = pymunk.Circle(self.robot, robot.radius)
+        chassis.mass, chassis.friction, chassis.collision_type = 1.0, 0.5, CHASSIS
+        self.space.add(self.control, self.robot, chassis)
+        for part in robot.broom_outline:
+            broom = pymunk.Poly(self.robot, part)
+            broom.mass, broom.friction, broom.collision_type = 0.05, 0.8, BROOM
+            self.space.add(broom)
+        drive = pymunk.PivotJoint(self.control, self.robot, (0, 0), (0, 0))
+        drive.max_bias, drive.max_force = 0.0, _DRIVE_FORCE
+        steer = pymunk.GearJoint(self.control, self.robot, 0.0, 1.0)
+        steer.error_bias, steer.max_bias, steer.max_force = 0.0, 1.2, _TURN_TORQUE
+        self.space.add(drive, steer)
+        self._max_speed = robot.max_speed
+
+    # -- stepping -----------------------------------------------------------------------
+
+    def step(self, vx: float, vy: float) -> None:
+        """Drive at ``(vx, vy)`` (fractions of full speed, each in [-1, 1]) for one agent step.
+
+        The robot turns to face the commanded direction, or backs up (keeping its heading)
+        when the command points more than 120 degrees away from where it faces.
+        """
+        speed = self._max_speed
+        self.control.velocity = (vx * speed, vy * speed)
+        if vx * vx + vy * vy > _TURN_THRESHOLD * _TURN_THRESHOLD:
+            current = self.robot.angle
+            turn = (math.atan2(vy, vx) - current + math.pi) % _TAU - math.pi
+            if abs(turn) > _REVERSE_BEYOND:  # drive backwards rather than turn around
+                turn = (turn + _TAU) % _TAU - math.pi
+            self.control.angle = current + turn
+        else:
+            self.control.angle = self.robot.angle
+        step, dt = self.space.step, self._dt
+        for _ in range(self._substeps):
+            step(dt)
+        self.steps += 1
+        if self._pending:
+            self._capture()
+        else:
+            self._read_positions()
+
+    def _index_bodies(self) -> None:
+        """Find where the movable particles sit in pymunk's batched body data.
+
+        pymunk lists the robot's two bodies first (they are added first and never removed),
+        then the movable particles in its own order, then static bodies.
+        """
+        buffer = self._buffer
+        buffer.clear()
+        pymunk.batch.get_space_bodies(self.space, pymunk.batch.BodyFields.BODY_ID, buffer)
+        ids = np.frombuffer(buffer.int_buf(), dtype=np.int64).tolist()
+        by_id = {shape.body.id: i for shape, i in self._index.items()}
+        self._rows = slice(2, 2 + len(by_id))
+        assert ids[:2] == [self.control.id, self.robot.id] and all(b in by_id for b in ids[self._rows])
+        self._order = np.array([by_id[b] for b in ids[self._rows]], dtype=np.intp)
+        self._read_positions()
+
+    def _read_positions(self) -> None:
+        buffer = self._buffer
+        buffer.clear()
+        pymunk.batch.get_space_bodies(self.space, _POSITION, buffer)
+        self._free_xy = np.frombuffer(buffer.float_buf(), dtype=np.float64).reshape(-1, 2)[self._rows]
+
+    def _capture(self) -> None:
+        """Take the particles that reached a capturing region off the floor."""
+        for particle_shape, trap in self._pending:
+            i = self._index.pop(particle_shape, None)
+            if i is None:
+                continue  # already taken by another region this step
+            self._free[i] = False
+            self.captured_by[i] = self._traps[trap]
+            self.captures[self._traps[trap]] += 1
+            self.captured_tags[self.particles[i].tag] += 1
+            self.space.remove(particle_shape.body, particle_shape)
+        self._pending.clear()
+        self._index_bodies()
+
+    # -- state ----------------------------------------------------------------------------
+
+    @property
+    def broom_contacts(self) -> int:
+        """Times the broom began touching a particle since the world was built."""
+        return self._counter[0]
+
+    @property
+    def robot_position(self) -> tuple[float, float]:
+        """Robot centre [m]."""
+        p = self.robot.position
+        return (p.x, p.y)
+
+    @property
+    def robot_velocity(self) -> tuple[float, float]:
+        """Robot velocity [m/s]."""
+        v = self.robot.velocity
+        return (v.x, v.y)
+
+    @property
+    def robot_heading(self) -> float:
+        """Robot facing direction [rad]."""
+        return self.robot.angle
+
+    @property
+    def free_positions(self) -> np.ndarray:
+        """``(m, 2)`` centres [m] of the movable particles still on the floor, in no fixed order."""
+        return self._free_xy
+
+    @property
+    def positions(self) -> np.ndarray:
+        """``(n, 2)`` centres [m] of all particles in spec order; NaN for captured ones."""
+        out = np.full((len(self.particles), 2), np.nan)
+        for i, p in enumerate(self.particles):
+            if not p.movable:
+                out[i] = (p.x, p.y)
+        out[self._order] = self._free_xy
+        return out
+
+    @property
+    def free(self) -> np.ndarray:
+        """Boolean mask of particles that are movable and still on the floor (read-only view)."""
+        view = self._free.view()
+        view.flags.writeable = False
+        return view
+

@@ -1,0 +1,138 @@
+"""The HTML report, written from a fake run directory with real cleaning-robot pictures."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import proxies
+from proxies.drawing import draw_graph, save_gif, save_png
+from proxies.errors import RunDirError
+from proxies.report import write_report
+from sandbox.render import render_spec
+
+SCENES = [
+    ("stains-0", ["sweeps"], {"stains": 3}),
+    ("outside-0", ["dust_in_pan"], {"outside_dust": 4}),
+    ("pan-west-0", ["dust_in_pan"], {"pan_wall": "west", "pan_offset": 0.2}),
+]
+
+
+def _outcomes(objectives: list[str], rng: np.random.Generator) -> dict[str, dict[str, float]]:
+    who = ["agent", *(f"reference:{o}" for o in objectives), "random"]
+    return {w: {o: float(rng.uniform(0, 8)) for o in objectives} for w in who}
+
+
+def make_run_dir(root: Path, *, gifs: bool = True) -> Path:
+    """A run directory as training + attribution would leave it, with real rendered pictures."""
+    scenario = proxies.get_scenario("cleaning-robot")
+    graph = scenario.graph
+    objectives = list(graph.objective_names)
+    rng = np.random.default_rng(0)
+    run = root / "run"
+    images = run / "images"
+    draw_graph(graph, images / "graph.png", title=scenario.slug)
+    save_png(render_spec(scenario.sample_spec(np.random.default_rng(0))), images / "train.png")
+    scenes = []
+    for i, (scene_id, separates, interventions) in enumerate(SCENES):
+        spec = scenario.sample_spec(np.random.default_rng(i), "intervene", **interventions)
+        frame = render_spec(spec, scale=24.0)
+        scene = {
+            "id": scene_id,
+            "separates": separates,
+            "interventions": interventions,
+            "image": f"images/scene-{scene_id}.png",
+            "outcomes": _outcomes(objectives, rng),
+        }
+        save_png(frame, run / scene["image"])
+        if gifs and i == 0:  # only the first scene has an agent GIF; the others omit the key
+            scene["gif"] = f"images/agent-{scene_id}.gif"
+            save_gif([frame, frame[::-1], frame], run / scene["gif"], fps=4)
+        scenes.append(scene)
+    config = {"scenario": "cleaning-robot", "algorithm": "PPO", "objective": "cleanliness", "mix": 0.0,
+              "steps": 300000, "seed": 0}
+    attribution = {
+        "scenario": "cleaning-robot",
+        "verdict": "misgeneralized",
+        "learned": "dust_in_pan",
+        "explanation": "The robot fills the dustpan from outside the room: it learned dust_in_pan, not cleanliness.",
+        "weights": {"cleanliness": {"mean": 0.2, "lo": 0.05, "hi": 0.35},
+                    "sweeps": {"mean": 0.05, "lo": 0.0, "hi": 0.12},
+                    "dust_in_pan": {"mean": 0.75, "lo": 0.6, "hi": 0.9}},
+        "competence": 0.91,
+        "goal_score": 0.18,
+        "quadrant": "competent, wrong goal",
+        "in_distribution": {w: {o: float(rng.uniform(0, 8)) for o in objectives}
+                            for w in ("agent", "reference", "random")},
+        "objectives": objectives,
+        "relations": [r.to_dict() for r in graph.relations],
+        "scenes": scenes,
+    }
+    (run / "config.json").write_text(json.dumps(config))
+    (run / "attribution.json").write_text(json.dumps(attribution))
+    return run
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_run_dir(tmp_path_factory.mktemp("report"))
+
+
+def test_report_mentions_everything(run_dir: Path) -> None:
+    html_path = write_report(run_dir)
+    assert html_path == run_dir / "report.html"
+    html = html_path.read_text()
+    attribution = json.loads((run_dir / "attribution.json").read_text())
+    assert attribution["explanation"] in html
+    assert "Goal misgeneralization" in html
+    for objective in attribution["objectives"]:
+        assert objective in html
+    for scene in attribution["scenes"]:
+        assert scene["id"] in html
+    for relation in ("side effect", "instrumental"):
+        assert relation in html
+    assert "300,000" in html
+    assert "reference · sweeps" in html
+
+
+def test_report_images_exist_and_are_relative(run_dir: Path) -> None:
+    html = write_report(run_dir).read_text()
+    sources = re.findall(r'src="([^"]+)"', html)
+    assert "images/weights.png" in sources
+    assert {"images/graph.png", "images/train.png", "images/agent-stains-0.gif"} <= set(sources)
+    for src in sources:
+        assert not src.startswith(("/", "http")), src
+        assert (run_dir / src).is_file() and (run_dir / src).stat().st_size > 0, src
+    assert "http://" not in html and "https://" not in html  # self-contained: no CDN
+
+
+def test_report_without_optional_pieces(tmp_path: Path) -> None:
+    run = make_run_dir(tmp_path, gifs=False)
+    (run / "images" / "graph.png").unlink()
+    (run / "images" / "train.png").unlink()
+    attribution = json.loads((run / "attribution.json").read_text())
+    del attribution["in_distribution"]
+    attribution["scenes"][1]["image"] = "images/not-there.png"
+    (run / "attribution.json").write_text(json.dumps(attribution))
+    html = write_report(run).read_text()
+    assert "not-there.png" not in html
+    assert ".gif" not in html
+    assert "No graph picture" in html
+
+
+@pytest.mark.parametrize("missing", ["attribution.json", "config.json"])
+def test_missing_json_names_file_and_command(run_dir: Path, tmp_path: Path, missing: str) -> None:
+    run = tmp_path / "partial"
+    run.mkdir()
+    for name in ("config.json", "attribution.json"):
+        if name != missing:
+            (run / name).write_text((run_dir / name).read_text())
+    with pytest.raises(RunDirError, match=re.escape(missing)) as info:
+        write_report(run)
+    assert "proxy-sandbox" in str(info.value)
+    if missing == "attribution.json":
+        assert "proxy-sandbox attribute" in str(info.value)

@@ -1,0 +1,126 @@
+"""Factors: sampling, domain membership, and malformed declarations."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sandbox import Factor, SpecError
+
+DUST = Factor.integer("dust", train=(4, 8), intervene=(1, 12), doc="dust particles")
+OFFSET = Factor.real("offset", train=(0.35, 0.65), intervene=(0.15, 0.85))
+WALL = Factor.choice("wall", train=("east",), intervene=("east", "west", "south"))
+CHUTE = Factor.choice("chute", train=(False,), intervene=(False, True))
+
+
+@pytest.mark.parametrize("factor", [DUST, OFFSET, WALL, CHUTE], ids=lambda f: f.name)
+@pytest.mark.parametrize("domain", ["train", "intervene"])
+def test_samples_stay_in_the_domain(factor, domain):
+    rng = np.random.default_rng(0)
+    values = [factor.sample(rng, domain) for _ in range(300)]
+    assert all(factor.contains(v, domain) for v in values)
+    assert all(factor.contains(v, "intervene") for v in values)
+
+
+def test_integer_samples_are_ints_covering_the_whole_inclusive_range():
+    rng = np.random.default_rng(1)
+    values = [DUST.sample(rng, "intervene") for _ in range(500)]
+    assert all(type(v) is int for v in values)
+    assert set(values) == set(range(1, 13))
+    assert set(DUST.sample(rng) for _ in range(300)) == set(range(4, 9))
+
+
+def test_real_samples_are_floats_spread_over_the_interval():
+    rng = np.random.default_rng(2)
+    values = np.array([OFFSET.sample(rng, "intervene") for _ in range(500)])
+    assert all(type(v) is float for v in values.tolist())
+    assert values.min() < 0.25 and values.max() > 0.75
+
+
+def test_choice_samples_reach_every_value_and_training_only_the_training_values():
+    rng = np.random.default_rng(3)
+    assert {WALL.sample(rng, "intervene") for _ in range(200)} == {"east", "west", "south"}
+    assert {WALL.sample(rng, "train") for _ in range(50)} == {"east"}
+    assert {CHUTE.sample(rng, "train") for _ in range(50)} == {False}
+
+
+def test_sampling_is_reproducible_from_the_generator():
+    a = [DUST.sample(np.random.default_rng(5), "intervene") for _ in range(3)]
+    b = [DUST.sample(np.random.default_rng(5), "intervene") for _ in range(3)]
+    assert a == b
+    rng_a, rng_b = np.random.default_rng(9), np.random.default_rng(9)
+    assert [OFFSET.sample(rng_a) for _ in range(20)] == [OFFSET.sample(rng_b) for _ in range(20)]
+
+
+@pytest.mark.parametrize(
+    ("factor", "value", "train", "intervene"),
+    [
+        (DUST, 4, True, True),
+        (DUST, 8, True, True),
+        (DUST, 1, False, True),
+        (DUST, 12, False, True),
+        (DUST, 0, False, False),
+        (DUST, 13, False, False),
+        (DUST, 5.5, False, False),
+        (DUST, 5.0, True, True),
+        (DUST, True, False, False),
+        (DUST, "5", False, False),
+        (DUST, None, False, False),
+        (OFFSET, 0.5, True, True),
+        (OFFSET, 0.2, False, True),
+        (OFFSET, 0.85, False, True),
+        (OFFSET, 0.9, False, False),
+        (OFFSET, float("nan"), False, False),
+        (WALL, "east", True, True),
+        (WALL, "south", False, True),
+        (WALL, "north", False, False),
+        (CHUTE, True, False, True),
+        (CHUTE, False, True, True),
+    ],
+)
+def test_contains_checks_each_domain(factor, value, train, intervene):
+    assert factor.contains(value, "train") is train
+    assert factor.contains(value, "intervene") is intervene
+    assert factor.contains(value) is intervene  # the intervention domain by default
+
+
+def test_check_accepts_intervention_values_and_rejects_others_with_the_domain():
+    DUST.check(12)
+    WALL.check("south")
+    with pytest.raises(SpecError, match=r"'dust' is outside its intervention domain 1\.\.12"):
+        DUST.check(13)
+    with pytest.raises(SpecError, match=r"'wall'.*\{east, west, south\}"):
+        WALL.check("north")
+
+
+def test_describe_names_the_domain():
+    assert DUST.describe("train") == "4..8"
+    assert WALL.describe("intervene") == "{east, west, south}"
+
+
+@pytest.mark.parametrize(
+    ("build", "match"),
+    [
+        (lambda: Factor.integer("dust", train=(0, 20), intervene=(1, 12)), r"'dust': training domain \(0, 20\) is not"),
+        (lambda: Factor.integer("dust", train=(1, 12), intervene=(2, 12)), r"not inside the intervention"),
+        (lambda: Factor.real("offset", train=(0.1, 0.9), intervene=(0.2, 0.8)), r"'offset': training domain"),
+        (lambda: Factor.choice("wall", train=("north",), intervene=("east", "west")), r"'wall': training values"),
+        (lambda: Factor.choice("wall", train=(), intervene=("east",)), r"non-empty subset"),
+        (lambda: Factor.integer("dust", train=(5, 4), intervene=(1, 12)), r"'dust': train domain must be \(low,"),
+        (lambda: Factor.integer("dust", train=(4, 8), intervene=(12, 1)), r"intervene domain must be \(low, high\)"),
+        (lambda: Factor.real("offset", train=(0.5,), intervene=(0.0, 1.0)), r"train domain must be \(low, high\)"),
+        (lambda: Factor.integer("2dust", train=(4, 8), intervene=(1, 12)), r"'2dust' must be a Python identifier"),
+        (lambda: Factor.integer("dust level", train=(4, 8), intervene=(1, 12)), r"identifier"),
+        (lambda: Factor.integer("", train=(4, 8), intervene=(1, 12)), r"identifier"),
+    ],
+)
+def test_malformed_factor_raises_spec_error(build, match):
+    with pytest.raises(SpecError, match=match):
+        build()
+
+
+def test_unknown_domain_name_raises_spec_error():
+    with pytest.raises(SpecError, match=r"Unknown domain 'test'; use 'train' or 'intervene'"):
+        DUST.sample(np.random.default_rng(0), "test")  # type: ignore[arg-type]
+    with pytest.raises(SpecError, match="Unknown domain"):
+        DUST.contains(5, "training")  # type: ignore[arg-type]
