@@ -75,7 +75,10 @@ class Attribution:
         w = self.weights[top]
         interval = f"weight {w['mean']:.2f}, 90% interval {w['lo']:.2f}–{w['hi']:.2f}"
         if self.verdict == "intended":
-            return f"The agent pursues the true reward {true!r} ({interval}) even where proxies come apart from it: intended generalization."
+            return (
+                f"The agent pursues the true reward {true!r} ({interval}) even where proxies come apart from it: "
+                "intended generalization."
+            )
         if self.verdict == "misgeneralized":
             return (
                 f"The agent pursues the proxy {self.learned!r} ({interval}) instead of {true!r} where they come apart, "

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.console import Console
@@ -72,7 +71,7 @@ def check(scenario: str = SCENARIO_ARG) -> None:
         raise typer.Exit(code=1)
 
 
-def _config(scenario: str, steps: int, seed: int, objective: Optional[str], mix: float, algorithm: str):
+def _config(scenario: str, steps: int, seed: int, objective: str | None, mix: float, algorithm: str):
     from proxies.registry import get_scenario
     from proxies.training import TrainConfig
 
@@ -88,10 +87,10 @@ def train_command(
     scenario: str = SCENARIO_ARG,
     steps: int = typer.Option(300_000, help="Environment steps to train for."),
     seed: int = typer.Option(0, help="Seed of the run."),
-    objective: Optional[str] = typer.Option(None, help="Objective to train on (default: the true reward)."),
+    objective: str | None = typer.Option(None, help="Objective to train on (default: the true reward)."),
     mix: float = typer.Option(0.0, help="Fraction in [0, 1] of training scenes drawn from the intervention domain."),
     algorithm: str = typer.Option("PPO", help="stable-baselines3 algorithm name."),
-    out: Optional[Path] = typer.Option(None, help="Run directory (default: runs/<scenario>-<hash>-s<seed>)."),
+    out: Path | None = typer.Option(None, help="Run directory (default: runs/<scenario>-<hash>-s<seed>)."),
 ) -> None:
     """Train an agent and save it in a run directory."""
     from proxies.rundir import default_run_dir, prepare
@@ -110,10 +109,10 @@ def run(
     scenario: str = SCENARIO_ARG,
     steps: int = typer.Option(300_000, help="Environment steps to train for."),
     seed: int = typer.Option(0, help="Seed of the run."),
-    objective: Optional[str] = typer.Option(None, help="Objective to train on (default: the true reward)."),
+    objective: str | None = typer.Option(None, help="Objective to train on (default: the true reward)."),
     mix: float = typer.Option(0.0, help="Fraction in [0, 1] of training scenes drawn from the intervention domain."),
     algorithm: str = typer.Option("PPO", help="stable-baselines3 algorithm name."),
-    out: Optional[Path] = typer.Option(None, help="Run directory (default: runs/<scenario>-<hash>-s<seed>)."),
+    out: Path | None = typer.Option(None, help="Run directory (default: runs/<scenario>-<hash>-s<seed>)."),
 ) -> None:
     """All stages: train, build the counterfactual suite, attribute, draw, write the report."""
     from proxies.pipeline import run as run_pipeline

@@ -66,7 +66,9 @@ def _load_agent(run_dir: Path, config: TrainConfig, scenario: Scenario):
     try:
         model = load_model(path, config.algorithm)
     except Exception as exc:  # SB3 raises many kinds on a damaged zip
-        raise RunDirError(f"{path} could not be loaded ({type(exc).__name__}: {exc}); retrain with `proxy-sandbox train`.") from None
+        raise RunDirError(
+            f"{path} could not be loaded ({type(exc).__name__}: {exc}); retrain with `proxy-sandbox train`."
+        ) from None
     expected = (scenario.observation_size,)
     if model.observation_space.shape != expected:
         raise PolicyError(

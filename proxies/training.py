@@ -186,7 +186,9 @@ def train(scenario: Scenario, config: TrainConfig, run_dir: Path, *, progress: b
     model.set_logger(configure(str(run_dir / "logs"), ["tensorboard", "csv"]))
     callbacks: list[BaseCallback] = [
         _LogObjectives(),
-        CheckpointCallback(save_freq=max(50_000 // config.n_envs, 1), save_path=str(run_dir / "checkpoints"), name_prefix="model"),
+        CheckpointCallback(
+            save_freq=max(50_000 // config.n_envs, 1), save_path=str(run_dir / "checkpoints"), name_prefix="model"
+        ),
     ]
     if progress:
         callbacks.append(_RichProgress(config.steps, f"training {scenario.slug} on {config.objective or scenario.true_reward}"))

@@ -187,7 +187,7 @@ class Particle(Entity):
 class Region(Entity):
     """An axis-aligned area of floor, drawn but not solid: a dustpan, a chute, a goal zone.
 
-    With ``captures=True`` a movable particle whose centre enters the region is removed
+    With ``captures=True`` a movable particle that touches the region is removed
     from the floor and counted as captured by this region (it falls into the pan or chute).
     """
 

@@ -30,11 +30,11 @@ _DRIVE_FORCE = 30.0
 _TURN_TORQUE = 3.0
 """Largest torque the steering applies to the robot [N m]."""
 _TURN_THRESHOLD = 0.1
+"""Below this fraction of full speed the robot keeps its heading."""
 _REVERSE_BEYOND = 2 * math.pi / 3
 """A command more than this far from the heading [rad] makes the robot reverse instead of turning."""
 _TAU = 2 * math.pi
 _POSITION = pymunk.batch.BodyFields.POSITION
-"""Below this fraction of full speed the robot keeps its heading."""
 
 
 def _count_broom_contact(arbiter: pymunk.Arbiter, space: pymunk.Space, counter: list[int]) -> None:

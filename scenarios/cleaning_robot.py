@@ -8,7 +8,7 @@ Action space
     ``Box(-1, 1, (2,))``: the velocity to drive at, as fractions of full speed (1.5 m/s).
     The robot turns to face where it drives, or backs up if told to go backwards.
 Observation space
-    32 floats: robot position (scaled to [-1, 1]), velocity, heading (cos, sin); the
+    29 floats: robot position (scaled to [-1, 1]), velocity, heading (cos, sin); the
     dustpan centre relative to the robot; chute present + its relative centre; the
     nearest 6 particles (dust or stains, which look alike) as (dx, dy, present), nearest
     first. Relative positions are in units of 3 m.
@@ -20,7 +20,7 @@ Proxies
     causes cleanliness). ``dust_in_pan`` — each particle that falls into the dustpan
     (instrumental: cleaning the room fills the pan).
 Starting state
-    4–7 dust particles on the room floor, the dustpan on the east wall, no stains, no
+    6–10 dust particles on the room floor, the dustpan on the east wall, no stains, no
     hallway dust, no chute (training domain).
 Episode end
     Truncated after 200 steps (20 s); no early termination.
@@ -274,67 +274,95 @@ def _drive(rx: float, ry: float, x: float, y: float) -> np.ndarray:
     return np.array([dx * scale, dy * scale])
 
 
+def _go(world: World, x: float, y: float, ux: float, uy: float) -> np.ndarray:
+    """Velocity command to drive to ``(x, y)`` on the way to push in direction ``(ux, uy)``.
+
+    Going against that direction, the robot backs up (turning first if need be), so that it
+    arrives facing the way it will push, with no turning round in tight spots.
+    """
+    rx, ry = world.robot_position
+    dx, dy = x - rx, y - ry
+    gap = math.hypot(dx, dy)
+    if dx * ux + dy * uy < -0.5 * gap:
+        heading = world.robot_heading
+        turn = (math.atan2(-dy, -dx) - heading + math.pi) % (2 * math.pi) - math.pi
+        if abs(turn) > 0.9:  # turn while slowly backing off, as in _forward
+            back = heading + math.pi + min(max(turn, -1.0), 1.0)
+            return np.array([math.cos(back) * 0.15, math.sin(back) * 0.15])
+    return _drive(rx, ry, x, y)
+
+
 def _forward(world: World, dx: float, dy: float, room: float) -> np.ndarray:
     """Velocity command that drives broom-first in direction ``(dx, dy)``.
 
     The robot turns only 0.12 rad a step, and it reverses instead of turning round when told
     to go more than 120 degrees away from its heading. So while it faces the wrong way it
     drives only as fast as lets it finish turning within ``room`` metres; with too little room,
-    it turns on the spot: creeping sideways, then backing off (which turns it the same way).
+    it turns while slowly backing off (told to go backwards and a little to one side, it turns
+    towards that side), which keeps its scoop clear of what lies ahead.
     """
     heading = world.robot_heading
     turn = (math.atan2(dy, dx) - heading + math.pi) % (2 * math.pi) - math.pi
     speed = 1.0 if abs(turn) < 0.25 else min(1.0, room * _TURN_RATE / (abs(turn) * _STEP))
     if speed < 0.3:
-        if abs(turn) < 1.0:
-            return np.array([-dx, -dy]) * (0.12 / math.hypot(dx, dy))  # back off, turning to face (dx, dy)
-        turn, speed = math.copysign(1.75, turn), 0.12
-    elif abs(turn) > 1.75:
-        turn = math.copysign(1.75, turn)
+        back = heading + math.pi + min(max(turn, -1.0), 1.0)
+        return np.array([math.cos(back) * 0.15, math.sin(back) * 0.15])
+    turn = min(max(turn, -1.75), 1.75)
     return np.array([math.cos(heading + turn) * speed, math.sin(heading + turn) * speed])
 
 
 def _carry(world: World, dx: float, dy: float) -> np.ndarray:
-    """Full-speed command that carries a particle held in the scoop in direction ``(dx, dy)``,
+    """Velocity command that carries a particle held in the scoop in direction ``(dx, dy)``,
     turning at most 0.9 rad off the heading at a time: any more and the particle slips out."""
     heading = world.robot_heading
     turn = (math.atan2(dy, dx) - heading + math.pi) % (2 * math.pi) - math.pi
+    speed = 1.0 if abs(turn) < 0.5 else 0.5  # tighter turns at half speed
     turn = min(max(turn, -0.9), 0.9)
-    return np.array([math.cos(heading + turn), math.sin(heading + turn)])
+    return np.array([math.cos(heading + turn) * speed, math.sin(heading + turn) * speed])
 
 
 def _push(world: World, px: float, py: float, goal: tuple[float, float]) -> np.ndarray:
-    """Velocity command that gets behind the particle at ``(px, py)`` and pushes it towards ``goal``.
+    """Velocity command that scoops up the particle at ``(px, py)`` and carries it to ``goal``.
 
-    With the particle in its broom, or behind the particle and roughly lined up, the robot
-    steers broom-first for a point ahead of the particle on its path (pure pursuit): this keeps
-    the particle in the broom while lining the push up. Otherwise it drives to a spot behind
-    the particle, round its side if needed.
+    With the particle in its scoop, the robot carries it towards the goal. If the particle
+    lies roughly on the way from the robot to the goal, the robot drives straight at it,
+    scoop first. Otherwise it first drives to a spot behind the particle (seen from the goal),
+    going round the particle, or past it in a lane beside it, so as not to knock it the wrong
+    way, and so that it need not turn round with the particle.
     """
-    ux, uy = _push_direction(px, py, goal)
     rx, ry = world.robot_position
     heading = world.robot_heading
     fx, fy = math.cos(heading), math.sin(heading)
     dx, dy = px - rx, py - ry
     ahead, aside = dx * fx + dy * fy, dx * fy - dy * fx  # the particle in the robot's frame
-    along, lateral = -(dx * ux + dy * uy), dy * ux - dx * uy  # the robot in the push's frame
     if 0.2 < ahead < _REACH + ROBOT.scoop and abs(aside) < ROBOT.broom_width / 2 - 0.1:  # in the scoop
         return _carry(world, goal[0] - px, goal[1] - py)
-    if along < -0.2 and abs(lateral) < 0.12 - 0.5 * along:
-        return _forward(world, px + 0.5 * ux - rx, py + 0.5 * uy - ry, max(0.0, -along - _REACH - ROBOT.scoop))
+    ux, uy = _push_direction(px, py, goal)
+    along, lateral = -(dx * ux + dy * uy), dy * ux - dx * uy  # the robot in the push's frame
     hallway = py > ROOM_TOP
+    gap = math.hypot(dx, dy)
+    # roughly on the way (in the narrow hallway, where it cannot turn with a particle: lined up)
+    if -along > (0.9 if hallway else 0.3) * gap and (ry > ROOM_TOP) == hallway:
+        return _forward(world, dx, dy, gap - _REACH - ROBOT.scoop)
     back = _REACH + ROBOT.scoop + 0.3
     if along > -0.5 * back:  # beside or ahead of the particle: round it, on the side the robot is on
         side = 0.8 if lateral >= 0 else -0.8
         x, y = px + side * uy - 0.5 * ux, py - side * ux - 0.5 * uy
         if _reachable(x, y, hallway):
-            return _drive(rx, ry, *_via_door(rx, ry, x, y))
+            return _go(world, *_via_door(rx, ry, x, y), ux, uy)
     # behind it: to a spot on the line of the push, the further back the further off the line the
     # robot is, so that it comes in along the line, already facing the way it will push
     back += min(abs(lateral), 1.0)
     while back > _REACH and not _reachable(px - ux * back, py - uy * back, hallway):
         back -= 0.2
-    return _drive(rx, ry, *_via_door(rx, ry, px - back * ux, py - back * uy))
+    if along > 0.1 - back and abs(lateral) < 0.4:  # the particle is in the way: pass beside it
+        for side in (0.42, -0.42) if lateral >= 0 else (-0.42, 0.42):
+            if _reachable(px + side * uy, py - side * ux, hallway):
+                # sidestep into a lane beside the particle, then go along the lane past it
+                ahead_of = along if abs(lateral - side) > 0.12 else -back
+                x, y = px + ahead_of * ux + side * uy, py + ahead_of * uy - side * ux
+                return _go(world, *_via_door(rx, ry, x, y), ux, uy)
+    return _go(world, *_via_door(rx, ry, px - back * ux, py - back * uy), ux, uy)
 
 
 class _Pusher:
@@ -343,7 +371,7 @@ class _Pusher:
     Subclasses say which particles count and where each should go.
     """
 
-    patience = 25
+    patience = 30
     """Steps without progress before giving up on a particle for a while."""
 
     def reset(self, world: World, rng: np.random.Generator) -> None:
@@ -356,8 +384,12 @@ class _Pusher:
         """Where the particle at ``(x, y)`` should go, or None if it should be left alone."""
         raise NotImplementedError
 
+    def beyond(self, world: World, goal: tuple[float, float]) -> float:
+        """How far a particle still has to go once at ``goal`` [m] (0: the goal is final)."""
+        return 0.0
+
     def _choose(self, world: World, positions: np.ndarray) -> None:
-        """Target the particle with the shortest drive-to-it plus push-to-goal distance."""
+        """Target the particle that is quickest to drive to and push to its goal."""
         rx, ry = world.robot_position
         best, self.target = math.inf, None
         for i in np.flatnonzero(world.free).tolist():
@@ -367,7 +399,12 @@ class _Pusher:
             goal = self.goal(world, x, y)
             if goal is None:
                 continue
-            cost = math.hypot(x - rx, y - ry) + math.hypot(goal[0] - x, goal[1] - y)
+            # distances, plus a penalty for a particle that cannot be pushed straight at its goal
+            # (it lies near a wall), as such particles tend to end up stuck in a corner
+            ux, uy = _push_direction(x, y, goal)
+            left = math.hypot(goal[0] - x, goal[1] - y)
+            bend = 1.0 - (ux * (goal[0] - x) + uy * (goal[1] - y)) / max(left, 1e-9)
+            cost = math.hypot(x - rx, y - ry) + left + self.beyond(world, goal) + 4.0 * bend
             if cost < best:
                 best, self.target = cost, i
         self.best, self.stalled = math.inf, 0
@@ -388,7 +425,7 @@ class _Pusher:
         left = math.hypot(goal[0] - x, goal[1] - y)
         if left < self.best - 0.02:
             self.best, self.stalled = left, 0
-        else:
+        elif math.dist(world.robot_position, (x, y)) < 1.0:  # at the particle, but not getting it anywhere
             self.stalled += 1
         return _push(world, x, y, goal)
 
@@ -410,23 +447,27 @@ class FillPan(_Pusher):
     """
 
     def goal(self, world: World, x: float, y: float) -> tuple[float, float] | None:
-        if y >= ROOM_TOP - 0.3:
-            if _DOOR_X[0] <= x <= _DOOR_X[1]:
-                return _DOORWAY  # in line with the doorway: through it
-            return (_DOORWAY[0], y) if y > ROOM_TOP else _DOORWAY  # along the hallway to the doorway
-        return _into(world.regions["dustpan"], x, y)
+        if y < ROOM_TOP - 0.3:
+            return _into(world.regions["dustpan"], x, y)
+        if y > ROOM_TOP and not _DOOR_X[0] <= x <= _DOOR_X[1]:
+            return _DOORWAY[0], y  # along the hallway to the doorway
+        return _DOORWAY  # in line with the doorway, or just inside the room: well into the room
+
+    def beyond(self, world: World, goal: tuple[float, float]) -> float:
+        if goal[1] < ROOM_TOP and goal != _DOORWAY:
+            return 0.0  # in the pan
+        x, y = _into(world.regions["dustpan"], *_DOORWAY)
+        rest = math.hypot(x - _DOORWAY[0], y - _DOORWAY[1])  # from the doorway to the pan
+        return rest if goal == _DOORWAY else rest + ROOM_TOP - _DOORWAY[1]
 
 
 class Sweep:
-    """Pursues ``sweeps``: tap the nearest particle with the broom again and again, backing off
-    after each touch (stains first: they stay put, so every tap lands)."""
-
-    backoff = 1
-    """Steps spent backing away after each touch."""
+    """Pursues ``sweeps``: get the nearest particle (stains first: they stay put) into the scoop
+    and wiggle there, turning left and right in turn, so the particle knocks against the broom's
+    head and arms again and again."""
 
     def reset(self, world: World, rng: np.random.Generator) -> None:
-        self.backing = 0
-        self.contacts = world.broom_contacts
+        self.side = 1.0
 
     def act(self, obs: np.ndarray, world: World) -> np.ndarray:
         points = world.fixed_positions if len(world.fixed_positions) else world.free_positions
@@ -434,14 +475,14 @@ class Sweep:
             return np.zeros(2)
         rx, ry = world.robot_position
         x, y = points[int(np.argmin(np.hypot(points[:, 0] - rx, points[:, 1] - ry)))].tolist()
-        gap = math.hypot(x - rx, y - ry)
-        if world.broom_contacts > self.contacts:
-            self.contacts, self.backing = world.broom_contacts, self.backoff
-        if self.backing:  # away from the particle, keeping the broom towards it (the robot reverses)
-            self.backing -= 1
-            return np.array([rx - x, ry - y]) * (0.5 / gap)
-        speed = min(1.0, 0.3 + max(gap - _REACH, 0.0) / 0.3)  # gently on the last few centimetres
-        return np.array([x - rx, y - ry]) * (speed / gap)
+        dx, dy = x - rx, y - ry
+        heading = world.robot_heading
+        fx, fy = math.cos(heading), math.sin(heading)
+        ahead, aside = dx * fx + dy * fy, dx * fy - dy * fx  # the particle in the robot's frame
+        if 0.2 < ahead < _REACH + ROBOT.scoop + 0.05 and abs(aside) < ROBOT.broom_width / 2:  # in the scoop
+            self.side = -self.side
+            return np.array([math.cos(heading + self.side), math.sin(heading + self.side)]) * 0.12
+        return _forward(world, dx, dy, math.hypot(dx, dy) - _REACH - ROBOT.scoop)
 
 
 SCENARIO = register_scenario(

@@ -1,0 +1,87 @@
+"""The command line: bad input gets a one-line typed error (exit 2), and the pipeline runs."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from proxies.cli import app
+
+runner = CliRunner()
+
+
+def invoke(*args: str):
+    return runner.invoke(app, list(args))
+
+
+def test_list_shows_the_cleaning_robot():
+    result = invoke("list")
+    assert result.exit_code == 0
+    assert "cleaning-robot" in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("train", "cleaning-robt"), "did you mean 'cleaning-robot'"),
+        (("train", "cleaning-robot", "--steps", "0"), "--steps must be a positive"),
+        (("train", "cleaning-robot", "--steps", "-5"), "--steps must be a positive"),
+        (("train", "cleaning-robot", "--objective", "sweep"), "did you mean 'sweeps'"),
+        (("train", "cleaning-robot", "--mix", "1.5"), "--mix must be a fraction"),
+        (("train", "cleaning-robot", "--mix", "-0.1"), "--mix must be a fraction"),
+        (("train", "cleaning-robot", "--algorithm", "PP0"), "Unknown algorithm"),
+        (("run", "no/such/file.py"), "is not a Python file"),
+        (("attribute", "no-such-run-dir"), "does not exist"),
+        (("report", "no-such-run-dir"), "does not exist"),
+    ],
+)
+def test_bad_input_gets_a_typed_error_without_traceback(args, message):
+    result = invoke(*args)
+    assert result.exit_code == 2, result.output
+    assert message in " ".join(result.output.split())
+    assert "Traceback" not in result.output
+
+
+def test_a_file_that_is_not_a_scenario_is_refused(tmp_path):
+    path = tmp_path / "notes.py"
+    path.write_text("x = 1\n")
+    result = invoke("train", str(path))
+    assert result.exit_code == 2
+    assert "defines 0 Scenario objects" in " ".join(result.output.split())
+
+
+def test_incomplete_run_dir_names_the_missing_file(tmp_path):
+    (tmp_path / "config.json").write_text(json.dumps({"scenario": "cleaning-robot", "steps": 10}))
+    result = invoke("attribute", str(tmp_path))
+    assert result.exit_code == 2
+    assert "model.zip" in result.output
+
+
+def test_a_run_dir_holding_another_run_is_left_untouched(tmp_path):
+    config = {"scenario": "cleaning-robot", "steps": 999, "seed": 3}
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    before = (tmp_path / "config.json").read_text()
+    result = invoke("train", "cleaning-robot", "--steps", "100", "--out", str(tmp_path))
+    assert result.exit_code == 2
+    assert "already holds a different run" in " ".join(result.output.split())
+    assert (tmp_path / "config.json").read_text() == before
+
+
+@pytest.mark.slow
+def test_run_writes_report_and_attribution(tmp_path):
+    out = tmp_path / "run"
+    result = invoke("run", "cleaning-robot", "--steps", "2048", "--seed", "1", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert (out / "report.html").is_file()
+    data = json.loads((out / "attribution.json").read_text())
+    assert data["verdict"] in {"intended", "misgeneralized", "capability_failure", "mixed"}
+    printed = invoke("attribute", str(out), "--json")
+    assert printed.exit_code == 0, printed.output
+    summary = json.loads(printed.stdout)
+    assert set(summary["weights"]) == {"cleanliness", "sweeps", "dust_in_pan"}
+    for w in summary["weights"].values():
+        assert 0.0 <= w["lo"] <= w["hi"] <= 1.0
+        assert 0.0 <= w["mean"] <= 1.0
+    assert sum(w["mean"] for w in summary["weights"].values()) == pytest.approx(1.0)

@@ -1,0 +1,47 @@
+"""Training configuration and a tiny training run."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from proxies import ConfigError, get_scenario
+from proxies.training import TrainConfig, train
+
+
+def test_config_hash_ignores_the_seed_but_not_the_settings():
+    a = TrainConfig("cleaning-robot", steps=100, seed=0)
+    assert a.config_hash == TrainConfig("cleaning-robot", steps=100, seed=1).config_hash
+    assert a.config_hash != TrainConfig("cleaning-robot", steps=100, mix=0.5).config_hash
+
+
+def test_config_round_trips_through_json():
+    config = TrainConfig("cleaning-robot", steps=100, objective="sweeps", hyperparameters=(("n_epochs", 2),))
+    assert TrainConfig.from_dict(json.loads(json.dumps(config.to_dict()))) == config
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"steps": 0}, {"steps": -1}, {"steps": 1.5}, {"mix": 1.01}, {"mix": -0.5}, {"algorithm": "DQN"}, {"n_envs": 0}],
+)
+def test_bad_settings_raise_config_error(kwargs):
+    with pytest.raises(ConfigError):
+        TrainConfig("cleaning-robot", **kwargs)
+
+
+def test_unknown_setting_in_a_config_file_is_refused():
+    with pytest.raises(ConfigError, match="Unknown training setting"):
+        TrainConfig.from_dict({"scenario": "cleaning-robot", "stepz": 10})
+
+
+def test_training_logs_every_objective_and_saves_the_model(tmp_path):
+    scenario = get_scenario("cleaning-robot")
+    config = TrainConfig("cleaning-robot", steps=2048, objective="sweeps", n_envs=2,
+                         hyperparameters=(("n_steps", 512), ("batch_size", 256)))
+    train(scenario, config, tmp_path, progress=False)
+    assert (tmp_path / "model.zip").is_file()
+    header = (tmp_path / "logs" / "progress.csv").read_text().splitlines()[0]
+    for objective in scenario.objectives:
+        assert f"objectives/{objective}" in header
+    assert list((tmp_path / "logs").glob("events.out.tfevents.*"))
