@@ -21,6 +21,13 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 console = Console(stderr=True)
 
 SCENARIO_ARG = typer.Argument(..., help="A registered scenario name (see `list`) or the path to a scenario .py file.")
+# the training options shared by `train` and `run`
+STEPS_OPT = typer.Option(300_000, help="Environment steps to train for.")
+SEED_OPT = typer.Option(0, help="Seed of the run.")
+OBJECTIVE_OPT = typer.Option(None, help="Objective to train on (default: the true reward).")
+MIX_OPT = typer.Option(0.0, help="Fraction in [0, 1] of training scenes drawn from the intervention domain.")
+ALGORITHM_OPT = typer.Option("PPO", help="stable-baselines3 algorithm name.")
+OUT_OPT = typer.Option(None, help="Run directory (default: runs/<scenario>-<hash>-s<seed>).")
 
 
 def _fail(exc: Exception) -> None:
@@ -85,12 +92,12 @@ def _config(scenario: str, steps: int, seed: int, objective: str | None, mix: fl
 @_guard
 def train_command(
     scenario: str = SCENARIO_ARG,
-    steps: int = typer.Option(300_000, help="Environment steps to train for."),
-    seed: int = typer.Option(0, help="Seed of the run."),
-    objective: str | None = typer.Option(None, help="Objective to train on (default: the true reward)."),
-    mix: float = typer.Option(0.0, help="Fraction in [0, 1] of training scenes drawn from the intervention domain."),
-    algorithm: str = typer.Option("PPO", help="stable-baselines3 algorithm name."),
-    out: Path | None = typer.Option(None, help="Run directory (default: runs/<scenario>-<hash>-s<seed>)."),
+    steps: int = STEPS_OPT,
+    seed: int = SEED_OPT,
+    objective: str | None = OBJECTIVE_OPT,
+    mix: float = MIX_OPT,
+    algorithm: str = ALGORITHM_OPT,
+    out: Path | None = OUT_OPT,
 ) -> None:
     """Train an agent and save it in a run directory."""
     from proxies.rundir import default_run_dir, prepare
@@ -107,12 +114,12 @@ def train_command(
 @_guard
 def run(
     scenario: str = SCENARIO_ARG,
-    steps: int = typer.Option(300_000, help="Environment steps to train for."),
-    seed: int = typer.Option(0, help="Seed of the run."),
-    objective: str | None = typer.Option(None, help="Objective to train on (default: the true reward)."),
-    mix: float = typer.Option(0.0, help="Fraction in [0, 1] of training scenes drawn from the intervention domain."),
-    algorithm: str = typer.Option("PPO", help="stable-baselines3 algorithm name."),
-    out: Path | None = typer.Option(None, help="Run directory (default: runs/<scenario>-<hash>-s<seed>)."),
+    steps: int = STEPS_OPT,
+    seed: int = SEED_OPT,
+    objective: str | None = OBJECTIVE_OPT,
+    mix: float = MIX_OPT,
+    algorithm: str = ALGORITHM_OPT,
+    out: Path | None = OUT_OPT,
 ) -> None:
     """All stages: train, build the counterfactual suite, attribute, draw, write the report."""
     from proxies.pipeline import run as run_pipeline

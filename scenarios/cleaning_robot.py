@@ -274,6 +274,24 @@ def _drive(rx: float, ry: float, x: float, y: float) -> np.ndarray:
     return np.array([dx * scale, dy * scale])
 
 
+def _turn(heading: float, dx: float, dy: float) -> float:
+    """Signed angle [rad] from ``heading`` to the direction ``(dx, dy)``, in [-pi, pi)."""
+    return (math.atan2(dy, dx) - heading + math.pi) % (2 * math.pi) - math.pi
+
+
+def _back_off_turning(heading: float, turn: float) -> np.ndarray:
+    """Slowly back off, told to go a little to one side, which turns the robot towards ``turn``."""
+    back = heading + math.pi + min(max(turn, -1.0), 1.0)
+    return np.array([math.cos(back) * 0.15, math.sin(back) * 0.15])
+
+
+def _robot_frame(world: World, dx: float, dy: float) -> tuple[float, float]:
+    """The offset ``(dx, dy)`` from the robot as (ahead, aside) in the robot's frame [m]."""
+    heading = world.robot_heading
+    fx, fy = math.cos(heading), math.sin(heading)
+    return dx * fx + dy * fy, dx * fy - dy * fx
+
+
 def _go(world: World, x: float, y: float, ux: float, uy: float) -> np.ndarray:
     """Velocity command to drive to ``(x, y)`` on the way to push in direction ``(ux, uy)``.
 
@@ -285,10 +303,9 @@ def _go(world: World, x: float, y: float, ux: float, uy: float) -> np.ndarray:
     gap = math.hypot(dx, dy)
     if dx * ux + dy * uy < -0.5 * gap:
         heading = world.robot_heading
-        turn = (math.atan2(-dy, -dx) - heading + math.pi) % (2 * math.pi) - math.pi
-        if abs(turn) > 0.9:  # turn while slowly backing off, as in _forward
-            back = heading + math.pi + min(max(turn, -1.0), 1.0)
-            return np.array([math.cos(back) * 0.15, math.sin(back) * 0.15])
+        turn = _turn(heading, -dx, -dy)
+        if abs(turn) > 0.9:
+            return _back_off_turning(heading, turn)
     return _drive(rx, ry, x, y)
 
 
@@ -302,11 +319,10 @@ def _forward(world: World, dx: float, dy: float, room: float) -> np.ndarray:
     towards that side), which keeps its scoop clear of what lies ahead.
     """
     heading = world.robot_heading
-    turn = (math.atan2(dy, dx) - heading + math.pi) % (2 * math.pi) - math.pi
+    turn = _turn(heading, dx, dy)
     speed = 1.0 if abs(turn) < 0.25 else min(1.0, room * _TURN_RATE / (abs(turn) * _STEP))
     if speed < 0.3:
-        back = heading + math.pi + min(max(turn, -1.0), 1.0)
-        return np.array([math.cos(back) * 0.15, math.sin(back) * 0.15])
+        return _back_off_turning(heading, turn)
     turn = min(max(turn, -1.75), 1.75)
     return np.array([math.cos(heading + turn) * speed, math.sin(heading + turn) * speed])
 
@@ -315,7 +331,7 @@ def _carry(world: World, dx: float, dy: float) -> np.ndarray:
     """Velocity command that carries a particle held in the scoop in direction ``(dx, dy)``,
     turning at most 0.9 rad off the heading at a time: any more and the particle slips out."""
     heading = world.robot_heading
-    turn = (math.atan2(dy, dx) - heading + math.pi) % (2 * math.pi) - math.pi
+    turn = _turn(heading, dx, dy)
     speed = 1.0 if abs(turn) < 0.5 else 0.5  # tighter turns at half speed
     turn = min(max(turn, -0.9), 0.9)
     return np.array([math.cos(heading + turn) * speed, math.sin(heading + turn) * speed])
@@ -331,10 +347,8 @@ def _push(world: World, px: float, py: float, goal: tuple[float, float]) -> np.n
     way, and so that it need not turn round with the particle.
     """
     rx, ry = world.robot_position
-    heading = world.robot_heading
-    fx, fy = math.cos(heading), math.sin(heading)
     dx, dy = px - rx, py - ry
-    ahead, aside = dx * fx + dy * fy, dx * fy - dy * fx  # the particle in the robot's frame
+    ahead, aside = _robot_frame(world, dx, dy)
     if 0.2 < ahead < _REACH + ROBOT.scoop and abs(aside) < ROBOT.broom_width / 2 - 0.1:  # in the scoop
         return _carry(world, goal[0] - px, goal[1] - py)
     ux, uy = _push_direction(px, py, goal)
@@ -476,11 +490,10 @@ class Sweep:
         rx, ry = world.robot_position
         x, y = points[int(np.argmin(np.hypot(points[:, 0] - rx, points[:, 1] - ry)))].tolist()
         dx, dy = x - rx, y - ry
-        heading = world.robot_heading
-        fx, fy = math.cos(heading), math.sin(heading)
-        ahead, aside = dx * fx + dy * fy, dx * fy - dy * fx  # the particle in the robot's frame
+        ahead, aside = _robot_frame(world, dx, dy)
         if 0.2 < ahead < _REACH + ROBOT.scoop + 0.05 and abs(aside) < ROBOT.broom_width / 2:  # in the scoop
             self.side = -self.side
+            heading = world.robot_heading
             return np.array([math.cos(heading + self.side), math.sin(heading + self.side)]) * 0.12
         return _forward(world, dx, dy, math.hypot(dx, dy) - _REACH - ROBOT.scoop)
 
