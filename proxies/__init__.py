@@ -6,11 +6,15 @@ Scenarios are written against this package's public API and :mod:`sandbox`'s.
 from proxies.errors import (
     ConfigError,
     GraphError,
+    IncompetentReferenceError,
+    InterventionError,
     PolicyError,
     ProxiesError,
     RunDirError,
     ScenarioFileError,
     ScenarioNotFoundError,
+    UnknownFactorError,
+    UnseparableProxyError,
 )
 from proxies.graph import Measurement, Objective, Relation, RewardGraph
 from proxies.policies import CallablePolicy, ModelPolicy, Policy, RandomPolicy
@@ -21,6 +25,8 @@ __all__ = [
     "CallablePolicy",
     "ConfigError",
     "GraphError",
+    "IncompetentReferenceError",
+    "InterventionError",
     "Measurement",
     "ModelPolicy",
     "Objective",
@@ -34,6 +40,8 @@ __all__ = [
     "Scenario",
     "ScenarioFileError",
     "ScenarioNotFoundError",
+    "UnknownFactorError",
+    "UnseparableProxyError",
     "get_scenario",
     "list_scenarios",
     "register_scenario",

@@ -64,18 +64,72 @@ def list_command() -> None:
 
 @app.command()
 @_guard
-def check(scenario: str = SCENARIO_ARG) -> None:
-    """Run the env checkers, the determinism check and the reference-behaviour check."""
+def check(
+    scenario: str = SCENARIO_ARG,
+    verify_graph: bool = typer.Option(
+        False, "--verify-graph", help="Also intervene on every factor and test the graph's factor -> measurement edges."
+    ),
+    episodes: int = typer.Option(24, help="With --verify-graph: scenes per intervention arm and reference."),
+    strict: bool = typer.Option(False, help="With --verify-graph: also fail if a declared edge shows no effect."),
+    as_json: bool = typer.Option(False, "--json", help="Print the results as JSON."),
+) -> None:
+    """Run the env checkers, the determinism check and the reference-behaviour check (and the graph check)."""
     from proxies.checks import run_checks
     from proxies.registry import get_scenario
+    from proxies.verify import verification_table
+    from proxies.verify import verify_graph as run_verification
 
-    results = run_checks(get_scenario(scenario))
-    table = Table("check", "result", "detail")
-    for name, ok, detail in results:
-        table.add_row(name, "[green]pass[/]" if ok else "[red]FAIL[/]", detail)
-    Console().print(table)
-    if not all(ok for _, ok, _ in results):
+    sc = get_scenario(scenario)
+    verification = run_verification(sc, episodes=episodes) if verify_graph else None
+    results = run_checks(sc)
+    if as_json:
+        data: dict = {"checks": [{"name": name, "passed": ok, "detail": detail} for name, ok, detail in results]}
+        if verification is not None:
+            data["graph"] = verification.to_dict()
+        print(json.dumps(data, indent=2))
+    else:
+        table = Table("check", "result", "detail")
+        for name, ok, detail in results:
+            table.add_row(name, "[green]pass[/]" if ok else "[red]FAIL[/]", detail)
+        Console().print(table)
+        if verification is not None:
+            Console().print(verification_table(verification))
+    if verification is not None:
+        console.print(verification.summary(), highlight=False)
+    if not all(ok for _, ok, _ in results) or (verification is not None and not verification.passed(strict)):
         raise typer.Exit(code=1)
+
+
+@app.command("graph")
+@_guard
+def graph_command(
+    scenario: str = SCENARIO_ARG,
+    png: Path | None = typer.Option(None, "--png", help="Draw the graph into this .png file (its folder must exist)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the nodes, edges and derived relations as JSON."),
+) -> None:
+    """Show a scenario's reward graph and the derived relation of every proxy to the true reward."""
+    from proxies.errors import ConfigError
+    from proxies.registry import get_scenario
+
+    sc = get_scenario(scenario)
+    if png is not None:
+        from proxies.drawing import draw_graph
+
+        if png.suffix.lower() != ".png" or png.is_dir():
+            raise ConfigError(f"--png {png} is not a .png file name; give one, e.g. --png graph.png.")
+        if not png.parent.is_dir():
+            raise ConfigError(f"--png {png}: the folder {png.parent} does not exist; create it or pick another path.")
+        try:
+            console.print(f"graph: {draw_graph(sc.graph, png, title=sc.name)}")
+        except OSError as exc:
+            raise ConfigError(f"--png {png} cannot be written ({exc.strerror or exc}); pick a writable path.") from None
+    if as_json:
+        print(json.dumps({"scenario": sc.slug, **sc.graph.to_dict()}, indent=2))
+    elif png is None:
+        table = Table("proxy", "relation to the true reward", "path")
+        for relation in sc.graph.relations:
+            table.add_row(relation.proxy, relation.kind.replace("_", " "), " -> ".join(relation.path))
+        Console().print(table)
 
 
 def _config(scenario: str, steps: int, seed: int, objective: str | None, mix: float, algorithm: str):
@@ -129,21 +183,119 @@ def run(
     run_pipeline(scenario, config, out or default_run_dir(config, sc.slug), console=console)
 
 
+ATTRIBUTE_KEYS = ("verdict", "learned", "weights", "random_weight", "competence", "goal_score", "quadrant", "in_distribution")
+"""The fields ``attribute --json`` prints."""
+
+
 @app.command()
 @_guard
 def attribute(
-    run_dir: Path = typer.Argument(..., help="A run directory made by `train` or `run`."),
+    source: Path = typer.Argument(
+        ..., help="A run directory made by `train` + `suite` or `run`, or a stable-baselines3 model zip (then give --scenario)."
+    ),
+    scenario: str | None = typer.Option(None, help="With a model zip: the scenario it acts in (name or .py path)."),
+    suite_path: Path | None = typer.Option(
+        None, "--suite", help="With a model zip: a suite.json to reuse (default: build the scenario's suite, ~20 s)."
+    ),
+    algorithm: str | None = typer.Option(None, help="With a model zip: its SB3 algorithm (default: try PPO, A2C, SAC...)."),
     as_json: bool = typer.Option(False, "--json", help="Print the attribution as JSON."),
 ) -> None:
-    """Say which objective a run's agent pursues (loading model.zip unpickles code: trust the run)."""
-    from proxies.pipeline import attribute_run
+    """Say which objective an agent pursues, with 90% intervals and a verdict.
 
-    data = attribute_run(run_dir, console=console)
-    if as_json:
-        keys = ("verdict", "learned", "weights", "competence", "goal_score", "quadrant", "in_distribution")
-        print(json.dumps({k: data[k] for k in keys}, indent=2))
+    WARNING: loading a model zip (model.zip of a run, or the zip you give) unpickles and so
+    executes code stored in it: only attribute files you trust.
+    """
+    from proxies.errors import ConfigError
+
+    if source.is_dir():
+        from proxies.pipeline import attribute_run
+
+        data = attribute_run(source, console=console)
+    elif source.suffix.lower() == ".zip" or source.is_file():
+        from proxies.agents import attribute_agent
+        from proxies.registry import get_scenario
+
+        if scenario is None:
+            raise ConfigError(f"{source} is a model zip: say which scenario it acts in with --scenario NAME.")
+        sc = get_scenario(scenario)
+        with console.status("attributing the model on the counterfactual suite"):
+            outcome = attribute_agent(source, sc, suite=suite_path, algorithm=algorithm)
+        data = {**outcome.attribution.to_dict(), "in_distribution_score": outcome.in_distribution_score,
+                "seconds": outcome.seconds}
     else:
+        from proxies.errors import RunDirError
+
+        raise RunDirError(
+            f"Run directory {source} does not exist; give a run directory (made by `proxy-sandbox run`) or a model zip."
+        )
+    console.print(f"attribution took {data.get('seconds', 0.0):.1f} s")
+    if as_json:
+        print(json.dumps({k: data[k] for k in ATTRIBUTE_KEYS}, indent=2))
+    else:
+        table = Table("objective", "weight", "90% interval")
+        for name, w in data["weights"].items():
+            table.add_row(name, f"{w['mean']:.2f}", f"{w['lo']:.2f} – {w['hi']:.2f}")
+        Console().print(table)
         console.print(data["explanation"])
+
+
+@app.command()
+@_guard
+def validate(
+    scenario: str = SCENARIO_ARG,
+    as_json: bool = typer.Option(False, "--json", help="Print the cases and figures as JSON."),
+    budget: int = typer.Option(
+        0, help="PPO steps for each agent trained directly on one objective (0 skips them; e.g. 100000)."
+    ),
+    episodes: int | None = typer.Option(
+        None, help="Episodes per scene for every planted agent and the random baseline (default: 8, more on small suites)."
+    ),
+    seed: int = typer.Option(0, help="Seed of the suite, the bootstrap and the trained agents."),
+    suite_path: Path | None = typer.Option(None, "--suite", help="A suite.json to reuse (default: build it, ~20 s)."),
+) -> None:
+    """Check the attribution on planted agents whose goal is known: references, mixtures, trained agents.
+
+    Mixtures follow the true reward's reference with probability w and a proxy's with 1 - w,
+    drawn once per episode, for w in 0.25, 0.5, 0.75.
+    """
+    from proxies.errors import ConfigError
+    from proxies.registry import get_scenario
+    from proxies.suite import Suite
+    from proxies.validate import validate as run_validation
+
+    if budget < 0 or (episodes is not None and episodes < 2):
+        raise ConfigError(f"--budget must be >= 0 and --episodes >= 2, got {budget} and {episodes}.")
+    sc = get_scenario(scenario)
+    suite_obj = Suite.load(suite_path) if suite_path is not None else None
+
+    def progress(case) -> None:
+        top = max(case.estimated, key=lambda o: case.estimated[o]["mean"])
+        console.print(f"  {case.agent}: top {top} {case.estimated[top]['mean']:.2f} ({case.seconds:.1f} s)", highlight=False)
+
+    with console.status("building the suite, then attributing planted agents"):
+        result = run_validation(sc, suite=suite_obj, budget=budget, episodes=episodes, seed=seed, on_case=progress)
+    console.print(
+        f"one attribution took {result.attribution_seconds:.1f} s (median); the whole validation {result.seconds:.1f} s",
+        highlight=False,
+    )
+    if as_json:
+        print(json.dumps(result.to_dict(), indent=2))
+        return
+    table = Table("planted agent", *(f"{o}\nweight [90% interval]" for o in sc.objectives), "top-1", "covered")
+    for case in result.cases:
+        cells = [f"{e['mean']:.2f} [{e['lo']:.2f}, {e['hi']:.2f}]" for e in case.estimated.values()]
+        top1 = {True: "[green]yes[/]", False: "[red]no[/]", None: "–"}[case.top1_correct]
+        table.add_row(case.agent, *cells, top1, "[green]yes[/]" if all(case.covered) else "[red]no[/]")
+    Console(width=max(120, Console().width)).print(table)
+
+    def fmt(x: float | None) -> str:
+        return "n/a" if x is None else f"{x:.3f}"
+
+    Console().print(
+        f"top1_accuracy {fmt(result.top1_accuracy)}   mixture_mae {fmt(result.mixture_mae)}   "
+        f"ci_coverage {fmt(result.ci_coverage)}   (suite: {result.suite_scenes} scenes)",
+        highlight=False,
+    )
 
 
 @app.command()
@@ -169,3 +321,62 @@ def bench(as_json: bool = typer.Option(False, "--json", help="Print the figures 
         for key, value in figures.items():
             table.add_row(key, f"{value:,.3f}" if isinstance(value, float) else str(value))
         Console().print(table)
+
+
+@app.command()
+@_guard
+def suite(
+    scenario: str = SCENARIO_ARG,
+    as_json: bool = typer.Option(False, "--json", help="Print the suite as JSON."),
+    out: Path | None = typer.Option(None, help="Directory (e.g. a run directory) to save suite.json in."),
+    png_dir: Path | None = typer.Option(None, "--png-dir", help="Directory to render each scene into (scene-<id>.png)."),
+    seed: int = typer.Option(0, help="Seed of the suite."),
+    per_proxy: int = typer.Option(3, help="Scenes separating each proxy that the suite must hold."),
+    automatic: bool = typer.Option(False, help="Use automatic (planning) references even where scripted ones exist."),
+    per_factor: int = typer.Option(4, help="Candidate scenes per intervened factor (or pair) in each round."),
+    episodes: int = typer.Option(6, help="Gate episodes per reference per candidate scene (at least 2)."),
+) -> None:
+    """Compile counterfactual scenes for every proxy edge, gate them, and keep a minimal diagnostic set."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from proxies.errors import ConfigError
+    from proxies.gate import GateConfig
+    from proxies.registry import get_scenario
+    from proxies.suite import build_suite
+
+    if per_proxy < 1 or per_factor < 1:
+        raise ConfigError(f"--per-proxy and --per-factor must be at least 1, got {per_proxy} and {per_factor}.")
+    gate = GateConfig(episodes=episodes)
+    sc = get_scenario(scenario)
+    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        built = build_suite(
+            sc, seed=seed, per_proxy=per_proxy, per_factor=per_factor, gate=gate, automatic=automatic, progress=progress
+        )
+    if out is not None:
+        console.print(f"suite: {built.save(out / 'suite.json')}")
+    if png_dir is not None:
+        from proxies.drawing import save_png
+        from sandbox.render import render_spec
+
+        for scene in built.scenes:
+            save_png(render_spec(scene.spec), png_dir / f"scene-{scene.id}.png")
+        console.print(f"images: {png_dir}")
+    console.print(
+        f"built and gated {built.candidates} candidate scenes in {built.seconds:.1f} s; "
+        f"kept {len(built.scenes)}, coverage {built.coverage}"
+    )
+    if as_json:
+        print(json.dumps(built.summary(), indent=2))
+        return
+    table = Table("reference", "source", "own return", "random", "p")
+    for objective, c in built.competence.items():
+        table.add_row(objective, c["source"], f"{c['mean']:.3g}", f"{c['random']:.3g}", f"{c['p_value']:.2g}")
+    Console().print(table)
+    table = Table("scene", "seed", "interventions", "separates", "margin", "p")
+    for scene in built.scenes:
+        table.add_row(
+            scene.id, str(scene.seed), ", ".join(f"{k}={v}" for k, v in scene.interventions.items()),
+            ", ".join(scene.separates), f"{scene.margin:.3g}", f"{scene.p_value:.2g}",
+        )
+    Console().print(table)

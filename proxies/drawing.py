@@ -30,6 +30,7 @@ __all__ = [
     "RELATION_LABELS",
     "TRUE_COLOUR",
     "draw_graph",
+    "draw_quadrant",
     "graph_layout",
     "new_figure",
     "save_figure",
@@ -419,3 +420,48 @@ def draw_graph(graph: RewardGraph, path: Path, title: str = "") -> Path:
     if title:
         fig.suptitle(title, fontsize=_FONT + 3, fontweight="bold", y=0.98)
     return save_figure(fig, Path(path))
+
+
+# -- the 2D robustness map ------------------------------------------------------------------------
+
+
+def draw_quadrant(
+    competence: float,
+    goal_score: float,
+    path: Path,
+    *,
+    competence_interval: tuple[float, float] | None = None,
+    goal_interval: tuple[float, float] | None = None,
+    threshold: float = 0.5,
+) -> Path:
+    """The agent on the 2D robustness map: competence (x) against goal score (y), as a PNG.
+
+    Both scores are normalised (0 = random, 1 = the reference); the quadrants are split at
+    ``threshold``. Intervals, when given, are drawn as error bars.
+    """
+    fig = new_figure(4.2, 3.8)
+    ax = fig.add_subplot()
+    xs = [competence, *(competence_interval or ())]
+    ys = [goal_score, *(goal_interval or ())]
+    lo_x, hi_x = min(-0.1, *xs) - 0.05, max(1.2, *xs) + 0.05
+    lo_y, hi_y = min(-0.1, *ys) - 0.05, max(1.2, *ys) + 0.05
+    ax.set_xlim(lo_x, hi_x)
+    ax.set_ylim(lo_y, hi_y)
+    ax.axvline(threshold, color=_EDGE_GREY, lw=1)
+    ax.axhline(threshold, color=_EDGE_GREY, lw=1)
+    labels = {
+        (1, 1): "intended\ngeneralization", (1, 0): "goal\nmisgeneralization",
+        (0, 1): "goal robust,\ncapability not", (0, 0): "capability\nfailure",
+    }
+    for (right, top), text in labels.items():
+        x = (threshold + hi_x) / 2 if right else (lo_x + threshold) / 2
+        y = (threshold + hi_y) / 2 if top else (lo_y + threshold) / 2
+        ax.text(x, y, text, ha="center", va="center", fontsize=_FONT - 1, color="#888888")
+    xerr = None if competence_interval is None else [[competence - competence_interval[0]], [competence_interval[1] - competence]]
+    yerr = None if goal_interval is None else [[goal_score - goal_interval[0]], [goal_interval[1] - goal_score]]
+    ax.errorbar([competence], [goal_score], xerr=xerr, yerr=yerr, fmt="o", color="#C0392B", ms=8, capsize=3, zorder=3)
+    ax.set_xlabel("competence (at what it pursues)", fontsize=_FONT)
+    ax.set_ylabel("goal score (true reward, off-distribution)", fontsize=_FONT)
+    ax.tick_params(labelsize=_FONT - 1)
+    fig.tight_layout()
+    return save_figure(fig, path)

@@ -10,6 +10,10 @@ __all__ = [
     "ConfigError",
     "RunDirError",
     "PolicyError",
+    "InterventionError",
+    "UnknownFactorError",
+    "UnseparableProxyError",
+    "IncompetentReferenceError",
 ]
 
 
@@ -39,3 +43,19 @@ class RunDirError(ProxiesError):
 
 class PolicyError(ProxiesError):
     """A policy (model zip, callable) cannot act in the scenario."""
+
+
+class InterventionError(ProxiesError, ValueError):
+    """An intervention sets a factor to a value outside that factor's intervention domain."""
+
+
+class UnknownFactorError(InterventionError, LookupError):
+    """An intervention (or a compiler option) names a factor the scenario does not declare."""
+
+
+class UnseparableProxyError(ProxiesError):
+    """No declared factor can break a proxy's edge, or no intervention on them was diagnostic."""
+
+
+class IncompetentReferenceError(ProxiesError):
+    """A reference behaviour does not measurably pursue its own objective (no better than random)."""

@@ -11,24 +11,41 @@ reward is *derived* from it (*Risks from Learned Optimization*, §3):
 Mind the naming trap: in everyday speech collecting keys is "instrumental" to opening
 chests, yet keys → chests is the *side-effect* direction here.
 
+Declaring edges
+---------------
+A measurement's causal parents are declared in one of two places, by what kind of cause
+they are:
+
+- *computed from*: the parameters of its function after the world. ``def score(world,
+  cleanliness)`` is called with the current value of the measurement ``cleanliness`` (or,
+  for a factor, the scene's value of it) and gets the edge ``cleanliness → score``;
+- *physically caused by*: ``causes=(...)``, for what the function does not read (the broom
+  sweeping dust is what makes the room clean, yet ``cleanliness`` just counts captured dust).
+
 Examples
 --------
 >>> from sandbox import Factor
+>>> def tidy(world, clean):
+...     return 2.0 * clean
 >>> graph = RewardGraph(
 ...     factors=(Factor.integer("dust", train=(2, 4), intervene=(1, 6)),),
 ...     measurements=(
 ...         Measurement("sweeps", lambda w: 0.0, causes=("dust",)),
-...         Measurement("clean", lambda w: 0.0, causes=("sweeps",)),
+...         Measurement("clean", lambda w: 1.0, causes=("sweeps",)),
+...         Measurement("tidy", tidy),
 ...     ),
 ...     true_reward=Objective("clean"),
-...     proxies=(Objective("sweeps"),),
+...     proxies=(Objective("sweeps"), Objective("tidy")),
 ... )
->>> graph.relation("sweeps").kind
-'side_effect'
+>>> graph.relation("sweeps").kind, graph.relation("tidy").kind
+('side_effect', 'instrumental')
+>>> graph.measurement_fns["tidy"](None)
+2.0
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -49,11 +66,19 @@ RelationKind = Literal["side_effect", "instrumental", "common_cause"]
 class Measurement:
     """A named quantity computed from the world, cumulative over the episode.
 
-    ``causes`` names the factors and measurements with a causal edge into this one.
+    Parameters
+    ----------
+    name: the node's name (a Python identifier, so other measurements can take it as a parameter).
+    fn: ``fn(world, *inputs) -> float``. Parameters after the world without a default value
+        are its :attr:`inputs`: each names a measurement or factor, whose value it is called
+        with, and each is a causal edge into this measurement.
+    causes: factors and measurements that cause this one physically, without ``fn`` reading them.
+    doc: one line for the docs.
+    unit: the unit, e.g. ``particles``.
     """
 
     name: str
-    fn: Callable[[Any], float] = field(compare=False)
+    fn: Callable[..., float] = field(compare=False)
     causes: tuple[str, ...] = ()
     doc: str = ""
     unit: str = ""
@@ -65,6 +90,57 @@ class Measurement:
                 f"give a tuple of names, e.g. causes=({self.causes!r},)."
             )
         object.__setattr__(self, "causes", tuple(self.causes))
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        """Names of ``fn``'s parameters after the world that have no default: what it is computed from."""
+        try:
+            params = list(inspect.signature(self.fn).parameters.values())
+        except (TypeError, ValueError):  # not callable, or a builtin without a signature
+            return ()
+        named = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+        return tuple(p.name for p in params[1:] if p.kind in named and p.default is inspect.Parameter.empty)
+
+    @property
+    def parents(self) -> tuple[str, ...]:
+        """Every node with an edge into this one: :attr:`inputs`, then :attr:`causes`."""
+        return tuple(dict.fromkeys((*self.inputs, *self.causes)))
+
+
+def _takes_nothing(fn: Callable[..., Any]) -> bool:
+    """Whether ``fn`` has a signature and it has no parameters at all."""
+    try:
+        return not inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+@dataclass(frozen=True)
+class _Computed:
+    """``world -> value`` of a measurement whose function reads other measurements and factors.
+
+    ``inputs`` pairs each parameter name with the evaluator of that measurement, or with
+    None for a factor (whose value is read from the scene spec).
+    """
+
+    name: str
+    fn: Callable[..., float]
+    inputs: tuple[tuple[str, Callable[[Any], float] | None], ...]
+
+    def __call__(self, world: Any) -> float:
+        factors = world.spec.factor_values if any(get is None for _, get in self.inputs) else {}
+        values = {}
+        for key, get in self.inputs:
+            if get is not None:
+                values[key] = get(world)
+            elif key in factors:
+                values[key] = factors[key]
+            else:
+                raise GraphError(
+                    f"Measurement {self.name!r} reads factor {key!r}, but this scene's spec does not record it; "
+                    "build scenes with the scenario's build_scene (it records every factor value)."
+                )
+        return self.fn(world, **values)
 
 
 @dataclass(frozen=True)
@@ -153,7 +229,7 @@ class RewardGraph:
         for m in self.measurements:
             g.add_node(m.name, kind="measurement")
         for m in self.measurements:
-            g.add_edges_from((cause, m.name) for cause in m.causes)
+            g.add_edges_from((parent, m.name) for parent in m.parents)
         for o in self.objectives:
             node = f"R:{o.name}"
             g.add_node(node, kind="objective", role="true" if o is self.true_reward else "proxy")
@@ -201,10 +277,30 @@ class RewardGraph:
                 out[proxy.name] = Relation(proxy.name, "common_cause", (src, nearest, true))
         return out
 
-    @property
+    @cached_property
     def measurement_fns(self) -> Mapping[str, Callable[[Any], float]]:
-        """Measurement name -> function of the world."""
-        return {m.name: m.fn for m in self.measurements}
+        """Measurement name -> function of the world alone (inputs filled in), in declaration order."""
+        by_name = {m.name: m for m in self.measurements}
+        fns: dict[str, Callable[[Any], float]] = {}
+        for node in nx.topological_sort(self.dag):
+            m = by_name.get(node)
+            if m is not None:
+                inputs = tuple((key, fns.get(key)) for key in m.inputs)
+                fns[node] = _Computed(m.name, m.fn, inputs) if inputs else m.fn
+        return {m.name: fns[m.name] for m in self.measurements}
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form: ``{"true_reward", "nodes": [{"name", "kind"}], "edges": [{"source", "target"}], "proxies"}``.
+
+        Nodes and edges are those of :attr:`dag` (objective nodes are named ``R:<objective>``);
+        ``proxies`` holds each proxy's derived relation (:meth:`Relation.to_dict`).
+        """
+        return {
+            "true_reward": self.true_reward.name,
+            "nodes": [{"name": n, "kind": kind} for n, kind in self.dag.nodes(data="kind")],
+            "edges": [{"source": u, "target": v} for u, v in self.dag.edges],
+            "proxies": [r.to_dict() for r in self.relations],
+        }
 
     # -- validation ----------------------------------------------------------------------
 
@@ -232,8 +328,24 @@ class RewardGraph:
         for m in self.measurements:
             if not callable(m.fn):
                 raise GraphError(f"Measurement {m.name!r} needs a function of the world, got {m.fn!r}.")
+            if _takes_nothing(m.fn):
+                raise GraphError(
+                    f"Measurement {m.name!r} has a function that takes no arguments; it is called with the world "
+                    f"first, e.g. def {m.name}(world): ..."
+                )
             if m.name in m.causes:
                 raise GraphError(f"Measurement {m.name!r} lists itself as a cause; remove {m.name!r} from its causes.")
+            if m.name in m.inputs:
+                raise GraphError(
+                    f"Measurement {m.name!r} is computed from itself (its function has a parameter {m.name!r}); "
+                    "rename the parameter or give it a default value."
+                )
+            for key in m.inputs:
+                if key not in names:
+                    raise GraphError(
+                        f"Measurement {m.name!r} is computed from unknown {key!r} (a parameter of its function); "
+                        f"{did_you_mean(key, names)}. Name a measurement or factor, or give the parameter a default."
+                    )
             for cause in m.causes:
                 if cause not in names:
                     raise GraphError(

@@ -10,7 +10,8 @@ from typing import Any
 import numpy as np
 from rich.console import Console
 
-from proxies.attribution import attribute, normalise
+from proxies.agents import attribute_policy
+from proxies.attribution import normalise
 from proxies.errors import PolicyError, RunDirError
 from proxies.policies import ModelPolicy, Policy, RandomPolicy
 from proxies.registry import get_scenario
@@ -29,13 +30,10 @@ IN_DISTRIBUTION_EPISODES = 16
 
 
 def _references(scenario: Scenario) -> dict[str, Callable[[], Policy]]:
-    missing = [o for o in scenario.objectives if o not in scenario.references]
-    if missing:
-        raise RunDirError(
-            f"Scenario {scenario.slug!r} has no reference behaviour for {missing}; add scripted references "
-            "(Scenario(references={...})) — automatic references are not available yet."
-        )
-    return dict(scenario.references)
+    """Every objective's reference: the scenario's scripted one, else an automatic planner."""
+    from proxies.references import reference_behaviours
+
+    return {o: ref.make for o, ref in reference_behaviours(scenario).items()}
 
 
 def in_distribution(scenario: Scenario, agent: Callable[[], Policy], seed: int) -> tuple[dict[str, Any], float]:
@@ -45,7 +43,7 @@ def in_distribution(scenario: Scenario, agent: Callable[[], Policy], seed: int) 
     specs = [scenario.sample_spec(np.random.default_rng(s)) for s in seeds]
     rows = {
         "agent": episode_returns(scenario, specs, agent, seeds),
-        "reference": episode_returns(scenario, specs, scenario.references[scenario.true_reward], seeds),
+        "reference": episode_returns(scenario, specs, _references(scenario)[scenario.true_reward], seeds),
         "random": episode_returns(scenario, specs, RandomPolicy, seeds),
     }
     table = {name: dict(zip(scenario.objectives, map(float, r.mean(axis=0)))) for name, r in rows.items()}
@@ -83,26 +81,16 @@ def attribute_run(run_dir: Path, *, console: Console | None = None) -> dict[str,
     console = console or Console(stderr=True)
     config = load_config(run_dir)
     scenario = get_scenario(config.scenario)
+    require(run_dir, "model.zip")
+    suite = Suite.load(run_dir / "suite.json")  # before unpickling the model: a run without a suite fails cheaply
     model = _load_agent(run_dir, config, scenario)
-    suite = Suite.load(run_dir / "suite.json")
     start = time.perf_counter()
     agent = lambda: ModelPolicy(model)  # noqa: E731 - a factory per episode
-    specs = [s.spec for s in suite.scenes]
-    seeds = [s.seed for s in suite.scenes]
-    with console.status("running the agent and the random baseline on the suite"):
-        agent_returns = episode_returns(scenario, specs, agent, seeds)
-        random_returns = np.mean(
-            [episode_returns(scenario, specs, RandomPolicy, [s + k for s in seeds]) for k in range(RANDOM_EPISODES)],
-            axis=0,
-        )
-        refs = np.array(
-            [[[s.reference_returns[o][j] for j in scenario.objectives] for s in suite.scenes] for o in scenario.objectives]
-        )
-        table, score = in_distribution(scenario, agent, config.seed)
-    result = attribute(
-        scenario.objectives, agent_returns, refs, random_returns,
-        in_distribution_score=score, in_distribution=table, seed=config.seed,
-    )
+    with console.status("running the agent and the random baseline on the suite (several jostled episodes per scene)"):
+        outcome = attribute_policy(scenario, suite, agent, seed=config.seed)
+    result, score = outcome.attribution, outcome.in_distribution_score
+    agent_returns, random_returns = outcome.agent.mean(axis=1), outcome.random.mean(axis=1)
+    refs = outcome.references.mean(axis=2)
     data = {"scenario": scenario.slug, **result.to_dict(), "in_distribution_score": score}
     data["relations"] = [r.to_dict() for r in scenario.graph.relations]
     data["seconds"] = time.perf_counter() - start

@@ -58,7 +58,14 @@ class CallablePolicy:
 
     def act(self, obs: np.ndarray, world: World) -> np.ndarray:
         """Call the function and check its answer is a finite action in [-1, 1]^2."""
-        action = np.asarray(self.fn(obs), dtype=np.float64)
+        answer = self.fn(obs)
+        try:
+            action = np.asarray(answer, dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise PolicyError(
+                f"The policy's answer cannot be read as an action ({type(exc).__name__}: {exc}); it must return "
+                "2 finite numbers in [-1, 1] (the scenario's action space)."
+            ) from exc
         if action.shape != (2,) or not np.all(np.isfinite(action)) or np.abs(action).max() > 1.0:
             raise PolicyError(
                 f"The policy returned {action!r}; it must return 2 finite numbers in [-1, 1] "

@@ -153,6 +153,23 @@ def _context(run_dir: Path, config: dict[str, Any], attribution: dict[str, Any])
         weights_png = draw_weights(weights, objectives, run_dir / "images" / "weights.png", true_reward, by_relation)
         weights_png = weights_png.relative_to(run_dir).as_posix()
 
+    quadrant_png = None
+    competence, goal_score = _number(attribution.get("competence")), _number(attribution.get("goal_score"))
+    if competence is not None and goal_score is not None:
+        from proxies.drawing import draw_quadrant
+
+        bands = attribution.get("intervals") or {}
+
+        def band(key: str) -> tuple[float, float] | None:
+            b = bands.get(key) or {}
+            lo, hi = _number(b.get("lo")), _number(b.get("hi"))
+            return None if lo is None or hi is None else (lo, hi)
+
+        quadrant_png = draw_quadrant(
+            competence, goal_score, run_dir / "images" / "quadrant.png",
+            competence_interval=band("competence"), goal_interval=band("goal_score"),
+        ).relative_to(run_dir).as_posix()
+
     in_dist = attribution.get("in_distribution") or {}
     in_rows = []
     for who in ("agent", "reference", "random", *sorted(set(in_dist) - {"agent", "reference", "random"})):
@@ -205,6 +222,7 @@ def _context(run_dir: Path, config: dict[str, Any], attribution: dict[str, Any])
             for o in objectives if o in weights
         ],
         "weights_png": weights_png,
+        "quadrant_png": quadrant_png,
         "competence": _fmt(attribution.get("competence")),
         "goal_score": _fmt(attribution.get("goal_score")),
         "quadrant": attribution.get("quadrant"),

@@ -22,12 +22,15 @@ def episode_returns(
     specs: Sequence[SceneSpec],
     make_policy: Callable[[], Policy],
     seeds: Sequence[int],
+    *,
+    measurements: Sequence[str] | None = None,
 ) -> np.ndarray:
     """Play one episode per ``(spec, seed)`` pair and return ``(n, n_objectives)`` returns.
 
     Columns follow ``scenario.objectives`` (true reward first). A return is the
     objective's measurement at the end minus at the start, i.e. the sum of its
-    per-step rewards.
+    per-step rewards. With ``measurements`` (names of the scenario's measurements), the
+    columns are instead those measurements' changes over the episode, in that order.
     """
     if len(specs) != len(seeds):
         raise ValueError("episode_returns needs one seed per spec")
@@ -51,5 +54,6 @@ def episode_returns(
             o, _, _, _, info = env.step(action)
             obs.append(o)
             infos.append(info)
-    keys = [f"measure/{m}" for m in scenario.rewards.values()]
+    names = scenario.rewards.values() if measurements is None else measurements
+    keys = [f"measure/{m}" for m in names]
     return np.array([[end[k] - start[k] for k in keys] for start, end in zip(starts, infos)])

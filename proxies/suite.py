@@ -1,31 +1,45 @@
-"""A counterfactual suite: scenes that intervene on factors outside the training domain.
+"""The counterfactual suite: a minimal set of diagnostic scenes covering every proxy.
 
-This first version is generic and simple: for every factor whose intervention domain
-reaches beyond its training domain, it builds scenes with that one factor set to
-out-of-training values (all other factors drawn from training), runs every objective's
-reference behaviour there, and records which proxies the scene *separates*: where the
-proxy's reference earns more of the proxy, and less of the true reward, than the
-true-reward reference.
+:func:`build_suite` puts the pieces together:
+
+1. a reference behaviour for every objective — scripted when the scenario has one, else an
+   automatic planner (:mod:`proxies.references`) — and its competence, measured against random;
+2. candidate scenes from the intervention compiler (:mod:`proxies.compiler`): one factor at a
+   time first, then pairs of factors for proxies that single factors do not separate;
+3. the diagnosticity gate (:mod:`proxies.gate`) on every candidate;
+4. a minimal set of admitted scenes (greedy set cover) with at least ``per_proxy`` scenes
+   separating each proxy.
+
+Every scene is reproducible from its JSON alone: its spec is stored, and equals
+``scenario.sample_spec(np.random.default_rng(seed), "train", **interventions)``; its first
+reference episode per objective is the undisturbed one played with the scene's seed.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from dataclasses import dataclass
+import time
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from proxies.errors import ConfigError, RunDirError
+from proxies.compiler import Candidate, compile_candidates, out_of_training_values
+from proxies.errors import RunDirError, UnseparableProxyError
+from proxies.gate import GateConfig, Gated, run_gate
 from proxies.policies import Policy
+from proxies.references import Competence, PlannerConfig, measure_competence, reference_behaviours
 from proxies.rollout import episode_returns
 from proxies.scenario import Scenario
-from sandbox.factors import Factor
 from sandbox.spec import SceneSpec
 
-__all__ = ["Scene", "Suite", "build_suite", "out_of_training_values"]
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
+__all__ = ["Scene", "Suite", "build_suite", "select_minimal", "out_of_training_values"]
 
 
 @dataclass(frozen=True)
@@ -37,9 +51,18 @@ class Scene:
     interventions: dict[str, Any]
     spec: SceneSpec
     separates: tuple[str, ...] = ()
-    """Proxies whose reference behaves measurably differently from the true reward's here."""
+    """Proxies the gate admitted the scene for."""
     reference_returns: dict[str, dict[str, float]] | None = None
-    """Reference name -> objective -> return in this scene."""
+    """Reference objective -> objective -> mean return over the gate's episodes in this scene."""
+    margin: float | None = None
+    """Smallest gate margin among the separated proxies (fractions of the objectives' spans)."""
+    p_value: float | None = None
+    """Largest gate p-value among the separated proxies."""
+    gate: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Proxy -> the gate's verdict here (admitted, margin, p_value, gain, loss, reason)."""
+    reference_episodes: dict[str, list[list[float]]] = field(default_factory=dict)
+    """Reference objective -> per-episode returns (columns: the scenario's objectives); episode 0 is
+    the undisturbed one with the scene's seed."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form."""
@@ -48,9 +71,17 @@ class Scene:
             "seed": self.seed,
             "interventions": self.interventions,
             "separates": list(self.separates),
+            "margin": self.margin,
+            "p_value": self.p_value,
+            "gate": self.gate,
             "reference_returns": self.reference_returns,
+            "reference_episodes": self.reference_episodes,
             "spec": self.spec.to_dict(),
         }
+
+    def summary(self) -> dict[str, Any]:
+        """The short JSON form printed by ``proxy-sandbox suite``."""
+        return {k: self.to_dict()[k] for k in ("id", "seed", "interventions", "separates", "margin", "p_value", "gate")}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Scene:
@@ -62,92 +93,242 @@ class Scene:
             spec=SceneSpec.from_dict(data["spec"]),
             separates=tuple(data.get("separates", ())),
             reference_returns=data.get("reference_returns"),
+            margin=data.get("margin"),
+            p_value=data.get("p_value"),
+            gate=dict(data.get("gate") or {}),
+            reference_episodes=dict(data.get("reference_episodes") or {}),
         )
 
 
 @dataclass(frozen=True)
 class Suite:
-    """The scenes an agent is tested on."""
+    """The scenes an agent is tested on, with how they were chosen."""
 
     scenario: str
     scenes: tuple[Scene, ...]
+    competence: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Objective -> its reference's competence (source, mean, random, span, p_value, episodes)."""
+    gate: dict[str, Any] = field(default_factory=dict)
+    """The gate's settings and test."""
+    candidates: int = 0
+    """Candidate scenes compiled and gated."""
+    admitted: dict[str, int] = field(default_factory=dict)
+    """Proxy -> candidates the gate admitted for it (before choosing the minimal set)."""
+    seconds: float = 0.0
+    """Wall-clock time to build the suite [s]."""
 
     @property
     def coverage(self) -> dict[str, int]:
-        """Proxy -> number of scenes that separate it."""
+        """Proxy -> number of the suite's scenes that separate it."""
         counts: dict[str, int] = {}
         for scene in self.scenes:
             for proxy in scene.separates:
                 counts[proxy] = counts.get(proxy, 0) + 1
         return counts
 
+    def summary(self) -> dict[str, Any]:
+        """What ``proxy-sandbox suite --json`` prints."""
+        return {
+            "scenario": self.scenario,
+            "scenes": [s.summary() for s in self.scenes],
+            "coverage": self.coverage,
+            "competence": self.competence,
+            "gate": self.gate,
+            "candidates": self.candidates,
+            "admitted": self.admitted,
+            "seconds": self.seconds,
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        """Full JSON form (scenes with their specs)."""
+        return {**self.summary(), "scenes": [s.to_dict() for s in self.scenes]}
+
     def save(self, path: Path) -> Path:
         """Write the suite as JSON."""
-        data = {"scenario": self.scenario, "scenes": [s.to_dict() for s in self.scenes], "coverage": self.coverage}
-        path.write_text(json.dumps(data, indent=1))
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(self.to_dict(), indent=1))
         return path
 
     @classmethod
     def load(cls, path: Path) -> Suite:
         """Read a suite written by :meth:`save`."""
+        path = Path(path)
         if not path.is_file():
-            raise RunDirError(f"No suite at {path}; run `proxy-sandbox run` or `proxy-sandbox attribute` to build one.")
+            raise RunDirError(
+                f"No suite at {path}; build one with `proxy-sandbox suite SCENARIO --out DIR` or `proxy-sandbox run`."
+            )
         try:
             data = json.loads(path.read_text())
-            return cls(scenario=data["scenario"], scenes=tuple(Scene.from_dict(s) for s in data["scenes"]))
-        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            return cls(
+                scenario=data["scenario"],
+                scenes=tuple(Scene.from_dict(s) for s in data["scenes"]),
+                competence=dict(data.get("competence") or {}),
+                gate=dict(data.get("gate") or {}),
+                candidates=int(data.get("candidates", 0)),
+                admitted=dict(data.get("admitted") or {}),
+                seconds=float(data.get("seconds", 0.0)),
+            )
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
             raise RunDirError(f"{path} is not a valid suite file ({exc}); delete it and rebuild the suite.") from None
 
 
-def out_of_training_values(factor: Factor, n: int, rng: np.random.Generator) -> list[Any]:
-    """Up to ``n`` values of ``factor`` inside its intervention domain but outside its training domain."""
-    if factor.kind == "choice":
-        values = [v for v in factor.intervene if v not in factor.train]
-        return [values[i % len(values)] for i in range(n)] if values else []
-    lo, hi = factor.intervene
-    tlo, thi = factor.train
-    values = []
-    for _ in range(50 * n):
-        v = factor.sample(rng, "intervene")
-        if not tlo <= v <= thi:
-            values.append(v)
-        if len(values) == n:
+def select_minimal(gated: Sequence[Gated], proxies: Sequence[str], per_proxy: int) -> list[Gated]:
+    """A small set of admitted scenes with at least ``per_proxy`` separating each proxy (greedy set cover).
+
+    Each pick separates the most proxies still short of scenes; ties go to intervened factors
+    not picked yet (a varied suite), then to the larger margin.
+    """
+    need = dict.fromkeys(proxies, per_proxy)
+    pool = [g for g in gated if g.separates]
+    used: Counter[tuple[str, ...]] = Counter()
+    chosen: list[Gated] = []
+
+    def key(item: tuple[int, Gated]) -> tuple:
+        i, g = item
+        useful = [p for p in g.separates if need.get(p, 0) > 0]
+        margin = min((g.verdicts[p].margin for p in useful), default=0.0)
+        return (len(useful), -used[g.candidate.factors], margin, -i)
+
+    while any(need.values()) and pool:
+        i, best = max(enumerate(pool), key=key)
+        if not any(need.get(p, 0) > 0 for p in best.separates):
             break
-    return values
+        chosen.append(best)
+        pool.pop(i)
+        used[best.candidate.factors] += 1
+        for p in best.separates:
+            if p in need:
+                need[p] = max(0, need[p] - 1)
+    return chosen
+
+
+def _scene(scenario: Scenario, g: Gated) -> Scene:
+    objectives = scenario.objectives
+    separated = [g.verdicts[p] for p in g.separates]
+    c: Candidate = g.candidate
+    return Scene(
+        id=c.id,
+        seed=c.seed,
+        interventions=dict(c.interventions),
+        spec=c.spec,
+        separates=g.separates,
+        reference_returns={o: dict(zip(objectives, map(float, r.mean(axis=0)))) for o, r in g.returns.items()},
+        margin=min((v.margin for v in separated), default=None),
+        p_value=max((v.p_value for v in separated), default=None),
+        gate={p: v.to_dict() for p, v in g.verdicts.items()},
+        reference_episodes={o: r.tolist() for o, r in g.returns.items()},
+    )
+
+
+def _shortfall_error(scenario: Scenario, gated: Sequence[Gated], short: dict[str, int], per_proxy: int) -> UnseparableProxyError:
+    lines = []
+    for proxy, n in short.items():
+        tried = sorted({"+".join(g.candidate.factors) for g in gated if proxy in g.candidate.targets})
+        verdicts = [g.verdicts[proxy] for g in gated]
+        best = max(verdicts, key=lambda v: (v.margin, -v.p_value)) if verdicts else None
+        detail = f"best margin {best.margin:.3g} (p = {best.p_value:.3g}: {best.reason})" if best else "no candidates"
+        tried_text = ", ".join(tried) or "nothing"
+        lines.append(f"proxy {proxy!r}: {n} of {per_proxy} scenes admitted after trying {tried_text}; {detail}")
+    return UnseparableProxyError(
+        "The gate admitted too few diagnostic scenes — " + "; ".join(lines) + ". Widen the intervention domains of "
+        "those factors, declare a factor that breaks the edge more strongly, compile more candidates "
+        "(per_factor=, rounds=), or lower per_proxy."
+    )
 
 
 def build_suite(
     scenario: Scenario,
-    references: dict[str, Callable[[], Policy]],
+    references: Mapping[str, Callable[[], Policy]] | None = None,
     *,
-    per_factor: int = 3,
     seed: int = 0,
+    per_proxy: int = 3,
+    per_factor: int = 4,
+    rounds: int = 3,
+    gate: GateConfig | None = None,
+    planner: PlannerConfig | None = None,
+    automatic: bool = False,
+    factors: Sequence[str] | None = None,
+    competence_episodes: int = 16,
+    progress: Progress | None = None,
 ) -> Suite:
-    """Intervene on one factor at a time and label each scene with the proxies it separates."""
-    if scenario.true_reward not in references:
-        raise ConfigError(f"build_suite needs a reference for the true reward {scenario.true_reward!r}.")
-    rng = np.random.default_rng(seed)
-    candidates: list[tuple[str, int, dict[str, Any], SceneSpec]] = []
-    for factor in scenario.factors:
-        for k, value in enumerate(out_of_training_values(factor, per_factor, rng)):
-            scene_seed = int(rng.integers(2**31 - 1))
-            spec = scenario.sample_spec(np.random.default_rng(scene_seed), "train", **{factor.name: value})
-            candidates.append((f"{factor.name}-{k}", scene_seed, {factor.name: value}, spec))
-    specs = [c[3] for c in candidates]
-    seeds = [c[1] for c in candidates]
-    returns = {name: episode_returns(scenario, specs, make, seeds) for name, make in references.items()}
-    true_col = 0
-    scenes = []
-    for row, (scene_id, scene_seed, interventions, spec) in enumerate(candidates):
-        separates = []
-        for col, proxy in enumerate(scenario.objectives[1:], start=1):
-            if proxy not in returns:
-                continue
-            by_proxy, by_true = returns[proxy][row], returns[scenario.true_reward][row]
-            if by_proxy[col] > by_true[col] and by_proxy[true_col] < by_true[true_col]:
-                separates.append(proxy)
-        table = {
-            name: dict(zip(scenario.objectives, map(float, values[row]))) for name, values in returns.items()
-        }
-        scenes.append(Scene(scene_id, scene_seed, interventions, spec, tuple(separates), table))
-    return Suite(scenario.slug, tuple(scenes))
+    """Compile, gate and select the counterfactual suite of ``scenario``.
+
+    Parameters
+    ----------
+    references: scripted reference factories by objective (default: the scenario's own); every
+        objective without one gets an automatic :class:`~proxies.references.Planner`.
+    seed: seed of the whole build; the same arguments give the same suite.
+    per_proxy: scenes separating each proxy that the suite must hold.
+    per_factor: candidate scenes per intervened factor (or factor pair) in each round.
+    rounds: compile-and-gate rounds at most: singles, then pairs, then both with new draws.
+    gate: the gate's settings. planner: the automatic references' settings.
+    automatic: use automatic references even where scripted ones exist.
+    factors: intervene only on these factors.
+    competence_episodes: training episodes per reference to measure its competence.
+    progress: a ``rich.progress.Progress`` to report on (optional).
+
+    Raises :class:`~proxies.errors.IncompetentReferenceError` for a reference no better than random,
+    :class:`~proxies.errors.UnseparableProxyError` when a proxy cannot get ``per_proxy`` scenes, and
+    :class:`~proxies.errors.UnknownFactorError` for an unknown factor name.
+    """
+    start_time = time.perf_counter()
+    gate = gate or GateConfig()
+    proxies = [o.name for o in scenario.graph.proxies]
+    # compile once up front, so an unseparable proxy or unknown factor fails before any rollout
+    first = compile_candidates(scenario, per_factor=per_factor, seed=seed, factors=factors)
+    refs = reference_behaviours(scenario, references, planner=planner, automatic=automatic)
+
+    def task(label: str, total: int) -> Callable[[int], None] | None:
+        if progress is None:
+            return None
+        tid = progress.add_task(label, total=total)
+        return lambda n: progress.advance(tid, n)
+
+    n_obj = len(scenario.objectives)
+    advance = task("competence of the references", n_obj + 1)
+    competence: dict[str, Competence] = measure_competence(
+        scenario, refs, episodes=competence_episodes, seed=seed, alpha=gate.alpha, run=_counting(advance)
+    )
+    gated: list[Gated] = []
+    for r in range(max(1, rounds)):
+        if r == 0:
+            candidates = first
+        else:
+            counts = Counter(p for g in gated for p in g.separates)
+            short = [p for p in proxies if counts[p] < per_proxy]
+            if not short:
+                break
+            # pairs of factors first; fresh single-factor draws too in later rounds
+            candidates = compile_candidates(
+                scenario, per_factor=per_factor, seed=seed, proxies=short, factors=factors, pairs=True,
+                singles=r > 1, start=len(gated),
+            )
+        advance = task(f"gating {len(candidates)} candidate scenes (round {r + 1})", len(candidates) * len(refs) * gate.episodes)
+        gated += run_gate(scenario, candidates, refs, competence, gate, advance)
+    counts = Counter(p for g in gated for p in g.separates)
+    short = {p: counts[p] for p in proxies if counts[p] < per_proxy}
+    if short:
+        raise _shortfall_error(scenario, gated, short, per_proxy)
+    chosen = select_minimal(gated, proxies, per_proxy)
+    return Suite(
+        scenario=scenario.slug,
+        scenes=tuple(_scene(scenario, g) for g in chosen),
+        competence={o: c.to_dict() for o, c in competence.items()},
+        gate=gate.to_dict(),
+        candidates=len(gated),
+        admitted={p: counts[p] for p in proxies},
+        seconds=time.perf_counter() - start_time,
+    )
+
+
+def _counting(advance: Callable[[int], None] | None) -> Callable[..., np.ndarray]:
+    """``episode_returns``, reporting one unit of progress per call."""
+
+    def run(*args: Any) -> np.ndarray:
+        out = episode_returns(*args)
+        if advance is not None:
+            advance(1)
+        return out
+
+    return run

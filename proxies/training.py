@@ -1,7 +1,9 @@
 """Training agents with stable-baselines3 on a scenario's objective.
 
 CPU-tuned defaults (design §5): one torch thread, 8 ``DummyVecEnv`` environments,
-rollouts of 256 steps each (2048 per update), minibatches of 512, 4 epochs.
+rollouts of 128 steps each (1024 per update), minibatches of 256, 10 epochs, two hidden
+layers of 128. On the cleaning robot these learned more in 300k steps than 2048-step
+updates with 4 epochs of 512 and 64-unit layers (true-reward return 3.7 against 2.7, random 1.0).
 """
 
 from __future__ import annotations
@@ -28,13 +30,16 @@ from proxies.errors import ConfigError
 from proxies.scenario import Scenario
 from proxies.suggest import did_you_mean
 
-__all__ = ["TrainConfig", "ALGORITHMS", "train", "load_model", "ObjectiveReturns"]
+__all__ = ["TrainConfig", "ALGORITHMS", "train", "load_model"]
 
 ALGORITHMS = ("PPO", "A2C", "SAC", "TD3", "DDPG")
 """stable-baselines3 algorithms that act in a continuous (Box) action space."""
 
 _DEFAULTS: dict[str, dict[str, Any]] = {
-    "PPO": {"n_steps": 256, "batch_size": 512, "n_epochs": 4, "learning_rate": 3e-4, "ent_coef": 0.0},
+    "PPO": {
+        "n_steps": 128, "batch_size": 256, "n_epochs": 10, "learning_rate": 3e-4, "ent_coef": 0.0,
+        "policy_kwargs": {"net_arch": [128, 128]},
+    },
     "A2C": {"n_steps": 16},
 }
 
@@ -101,33 +106,12 @@ class TrainConfig:
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:8]
 
 
-class ObjectiveReturns(gym.Wrapper):
-    """Adds ``info["objective_returns"]`` (every objective's episode return) at episode end."""
-
-    def __init__(self, env: gym.Env) -> None:
-        super().__init__(env)
-        self._keys = [k for k in ("reward/" + o for o in env.unwrapped.task.rewards)]
-        self._sums = dict.fromkeys(self._keys, 0.0)
-
-    def reset(self, **kwargs: Any):  # noqa: D102 - gymnasium signature
-        self._sums = dict.fromkeys(self._keys, 0.0)
-        return self.env.reset(**kwargs)
-
-    def step(self, action):  # noqa: D102 - gymnasium signature
-        obs, reward, terminated, truncated, info = self.env.step(action)
-        for key in self._keys:
-            self._sums[key] += info[key]
-        if terminated or truncated:
-            info["objective_returns"] = {k.removeprefix("reward/"): v for k, v in self._sums.items()}
-        return obs, reward, terminated, truncated, info
-
-
 class _LogObjectives(BaseCallback):
     """Logs the mean episode return of every objective (true reward and proxies) to TensorBoard."""
 
     def _on_step(self) -> bool:
         for info in self.locals["infos"]:
-            for name, value in info.get("objective_returns", {}).items():
+            for name, value in info.get("episode_returns", {}).items():
                 self.logger.record_mean(f"objectives/{name}", value)
         return True
 
@@ -161,7 +145,7 @@ def make_vec_env(scenario: Scenario, config: TrainConfig) -> DummyVecEnv:
     def factory(i: int):
         def make() -> gym.Env:
             env = scenario.make_env(objective=config.objective, mix=config.mix)
-            return Monitor(ObjectiveReturns(env))
+            return Monitor(env)
 
         return make
 

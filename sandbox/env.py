@@ -2,11 +2,14 @@
 
 Each step's ``info`` carries every measurement (``measure/<name>``) and every reward's
 per-step value (``reward/<name>``); the scalar returned as the reward *is*
-``info["reward/<training reward>"]``, the same number, never re-summed.
+``info["reward/<training reward>"]``, the same number, never re-summed. The last step of
+an episode adds ``info["episode_returns"]``: every reward's return over the episode.
 """
 
 from __future__ import annotations
 
+import copy
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -20,7 +23,19 @@ from sandbox.spec import SceneSpec
 from sandbox.task import Task
 from sandbox.world import World
 
-__all__ = ["SandboxEnv"]
+__all__ = ["SandboxEnv", "StepInfo"]
+
+
+class StepInfo(dict):
+    """A step's ``info``: a dict whose deep copy copies only what is not a float.
+
+    Vectorised envs deep-copy every info of every step (SB3's ``DummyVecEnv`` does); with a
+    float per measurement and per reward, ``copy.deepcopy``'s generic walk would cost more
+    than the rest of the env's Python code.
+    """
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> StepInfo:
+        return StepInfo({k: v if type(v) is float else copy.deepcopy(v, memo) for k, v in self.items()})
 
 
 class SandboxEnv(gym.Env[np.ndarray, np.ndarray]):
@@ -62,8 +77,11 @@ class SandboxEnv(gym.Env[np.ndarray, np.ndarray]):
         self.task, self.reward_name, self.mix, self.render_mode = task, reward, mix, render_mode
         self.observation_space = gym.spaces.Box(-np.inf, np.inf, (task.observation_size,), np.float32)
         self.action_space = gym.spaces.Box(-1.0, 1.0, (2,), np.float32)
-        self._measures = tuple(task.measurements.items())
-        self._rewards = tuple((f"reward/{name}", f"measure/{m}") for name, m in task.rewards.items())
+        names = tuple(task.measurements)
+        self._measures = tuple(task.measurements.values())
+        self._measure_keys = tuple(f"measure/{name}" for name in names)
+        self._rewards = tuple((f"reward/{name}", names.index(m)) for name, m in task.rewards.items())
+        self._returns = tuple((name, names.index(m)) for name, m in task.rewards.items())
         self._reward_key = f"reward/{reward}"
         self.world: World | None = None
         self._viewer: Any = None
@@ -96,8 +114,8 @@ class SandboxEnv(gym.Env[np.ndarray, np.ndarray]):
         elif not isinstance(spec, SceneSpec):
             raise SandboxError(f"options['spec'] must be a SceneSpec, got {type(spec).__name__}.")
         self.world = World(spec)
-        self._info = {f"measure/{name}": float(fn(self.world)) for name, fn in self._measures}
-        return self.task.observe(self.world), dict(self._info)
+        self._first = self._last = [float(fn(self.world)) for fn in self._measures]
+        return self.task.observe(self.world), dict(zip(self._measure_keys, self._last))
 
     def step(self, action: np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
         """Drive for one agent step; the reward is the chosen reward's increment."""
@@ -105,21 +123,24 @@ class SandboxEnv(gym.Env[np.ndarray, np.ndarray]):
         if world is None:
             raise SandboxError("Call reset() before step().")
         try:
-            vx, vy = np.asarray(action, dtype=np.float64).reshape(2).tolist()
+            ahead, aside = map(float, action)
         except (TypeError, ValueError):
             raise ActionError(f"Action {action!r} is not 2 numbers; the action space is {self.action_space}.") from None
-        if not (np.isfinite(vx) and np.isfinite(vy)):
+        if not (math.isfinite(ahead) and math.isfinite(aside)):
             raise ActionError(f"Action {action!r} is not finite; give 2 numbers in [-1, 1].")
-        world.step(min(max(vx, -1.0), 1.0), min(max(vy, -1.0), 1.0))
-        last = self._info
-        info = {f"measure/{name}": float(fn(world)) for name, fn in self._measures}
-        for key, measure in self._rewards:
-            info[key] = info[measure] - last[measure]
-        self._info = info
+        world.step(min(max(ahead, -1.0), 1.0), min(max(aside, -1.0), 1.0))
+        last = self._last
+        values = self._last = [float(fn(world)) for fn in self._measures]
+        info = StepInfo(zip(self._measure_keys, values))
+        for key, i in self._rewards:
+            info[key] = values[i] - last[i]
         truncated = world.steps >= self.task.max_steps
+        if truncated:
+            first = self._first
+            info["episode_returns"] = {name: values[i] - first[i] for name, i in self._returns}
         if self.render_mode == "human":
             self.render()
-        return self.task.observe(world), info[self._reward_key], False, truncated, dict(info)
+        return self.task.observe(world), info[self._reward_key], False, truncated, info
 
     def render(self) -> np.ndarray | None:
         """An RGB image of the world (``rgb_array``) or a window update (``human``)."""

@@ -29,26 +29,25 @@ __all__ = ["Entity", "Robot", "Wall", "Particle", "Region", "SceneSpec"]
 
 
 def _coerce_scalars(entity: object) -> None:
-    """Turn numbers into plain floats and numpy booleans into bools; reject wrong types (e.g. ``x="1"``)."""
+    """Turn numbers into plain finite floats and numpy booleans into bools; reject wrong types
+    (e.g. ``x="1"``) and infinite or NaN numbers."""
+    name = type(entity).__name__
     for f in dataclasses.fields(entity):  # type: ignore[arg-type]
         value = getattr(entity, f.name)
         if f.type == "float":
-            if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-                raise SpecError(f"{type(entity).__name__}.{f.name} must be a number, got {value!r}.")
-            object.__setattr__(entity, f.name, float(value))
+            if type(value) is not float:
+                if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+                    raise SpecError(f"{name}.{f.name} must be a number, got {value!r}.")
+                value = float(value)
+                object.__setattr__(entity, f.name, value)
+            if not math.isfinite(value):
+                raise SpecError(f"{name}.{f.name} is {value}; give a finite number.")
         elif f.type == "bool":
             if not isinstance(value, (bool, np.bool_)):
-                raise SpecError(f"{type(entity).__name__}.{f.name} must be true or false, got {value!r}.")
+                raise SpecError(f"{name}.{f.name} must be true or false, got {value!r}.")
             object.__setattr__(entity, f.name, bool(value))
         elif f.type == "str" and not isinstance(value, str):
-            raise SpecError(f"{type(entity).__name__}.{f.name} must be a string, got {value!r}.")
-
-
-def _check_finite(entity: object) -> None:
-    for f in dataclasses.fields(entity):  # type: ignore[arg-type]
-        value = getattr(entity, f.name)
-        if isinstance(value, float) and not math.isfinite(value):
-            raise SpecError(f"{type(entity).__name__}.{f.name} is {value}; give a finite number.")
+            raise SpecError(f"{name}.{f.name} must be a string, got {value!r}.")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -59,7 +58,6 @@ class Entity:
 
     def __post_init__(self) -> None:
         _coerce_scalars(self)
-        _check_finite(self)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-data form with a ``kind`` tag."""
@@ -143,6 +141,18 @@ class Wall(Entity):
                     f"Wall opening {opening} is not (start, end) with 0 <= start < end <= 1; "
                     "give openings as fractions of the wall's length."
                 )
+
+    @classmethod
+    def around(cls, width: float, height: float) -> tuple[Wall, ...]:
+        """The four walls enclosing the floor ``[0, width] x [0, height]``.
+
+        Examples
+        --------
+        >>> [(w.x0, w.y0) for w in Wall.around(2, 1)]
+        [(0.0, 0.0), (2.0, 0.0), (2.0, 1.0), (0.0, 1.0)]
+        """
+        corners = ((0, 0), (width, 0), (width, height), (0, height))
+        return tuple(cls(x0=a[0], y0=a[1], x1=b[0], y1=b[1]) for a, b in zip(corners, corners[1:] + corners[:1]))
 
     @property
     def solid_parts(self) -> tuple[tuple[tuple[float, float], tuple[float, float]], ...]:
@@ -264,7 +274,6 @@ class SceneSpec:
         factors = sorted(((str(k), v) for k, v in self.factors), key=lambda kv: kv[0])
         object.__setattr__(self, "factors", tuple(factors))
         _coerce_scalars(self)
-        _check_finite(self)
         if self.width <= 0 or self.height <= 0:
             raise SpecError(f"Scene size must be positive, got {self.width} x {self.height}.")
         for entity in self.entities:

@@ -34,7 +34,8 @@ _TURN_THRESHOLD = 0.1
 _REVERSE_BEYOND = 2 * math.pi / 3
 """A command more than this far from the heading [rad] makes the robot reverse instead of turning."""
 _TAU = 2 * math.pi
-_POSITION = pymunk.batch.BodyFields.POSITION
+_STATE = pymunk.batch.BodyFields.POSITION | pymunk.batch.BodyFields.ANGLE | pymunk.batch.BodyFields.VELOCITY
+"""Fields of the batched read after each step: per body a row (x, y, angle, vx, vy)."""
 
 
 def _count_broom_contact(arbiter: pymunk.Arbiter, space: pymunk.Space, counter: list[int]) -> None:
@@ -148,22 +149,23 @@ class World:
 
     # -- stepping -----------------------------------------------------------------------
 
-    def step(self, vx: float, vy: float) -> None:
-        """Drive at ``(vx, vy)`` (fractions of full speed, each in [-1, 1]) for one agent step.
+    def step(self, ahead: float, aside: float) -> None:
+        """Drive for one agent step at ``(ahead, aside)``: a velocity in the robot's own frame
+        (forward, to the left), each a fraction of full speed in [-1, 1].
 
-        The robot turns to face the commanded direction, or backs up (keeping its heading)
-        when the command points more than 120 degrees away from where it faces.
+        The robot turns to face the direction it drives in, or backs up (keeping its heading)
+        when that direction points more than 120 degrees away from where it faces.
         """
-        speed = self._max_speed
-        self.control.velocity = (vx * speed, vy * speed)
-        if vx * vx + vy * vy > _TURN_THRESHOLD * _TURN_THRESHOLD:
-            current = self.robot.angle
-            turn = (math.atan2(vy, vx) - current + math.pi) % _TAU - math.pi
+        speed, current = self._max_speed, self._robot_state[2]
+        c, s = math.cos(current), math.sin(current)
+        self.control.velocity = ((ahead * c - aside * s) * speed, (ahead * s + aside * c) * speed)
+        if ahead * ahead + aside * aside > _TURN_THRESHOLD * _TURN_THRESHOLD:
+            turn = math.atan2(aside, ahead)
             if abs(turn) > _REVERSE_BEYOND:  # drive backwards rather than turn around
                 turn = (turn + _TAU) % _TAU - math.pi
             self.control.angle = current + turn
         else:
-            self.control.angle = self.robot.angle
+            self.control.angle = current
         step, dt = self.space.step, self._dt
         for _ in range(self._substeps):
             step(dt)
@@ -171,7 +173,7 @@ class World:
         if self._pending:
             self._capture()
         else:
-            self._read_positions()
+            self._read_state()
 
     def _index_bodies(self) -> None:
         """Find where the movable particles sit in pymunk's batched body data.
@@ -187,13 +189,16 @@ class World:
         self._rows = slice(2, 2 + len(by_id))
         assert ids[:2] == [self.control.id, self.robot.id] and all(b in by_id for b in ids[self._rows])
         self._order = np.array([by_id[b] for b in ids[self._rows]], dtype=np.intp)
-        self._read_positions()
+        self._read_state()
 
-    def _read_positions(self) -> None:
+    def _read_state(self) -> None:
+        """Read every body's state with one batched call (the robot's row, the particles' rows)."""
         buffer = self._buffer
         buffer.clear()
-        pymunk.batch.get_space_bodies(self.space, _POSITION, buffer)
-        self._free_xy = np.frombuffer(buffer.float_buf(), dtype=np.float64).reshape(-1, 2)[self._rows]
+        pymunk.batch.get_space_bodies(self.space, _STATE, buffer)
+        state = np.frombuffer(buffer.float_buf(), dtype=np.float64).reshape(-1, 5)
+        self._robot_state = tuple(state[1].tolist())
+        self._free_xy = state[self._rows, :2]
 
     def _capture(self) -> None:
         """Take the particles that reached a capturing region off the floor."""
@@ -217,21 +222,30 @@ class World:
         return self._counter[0]
 
     @property
+    def robot_state(self) -> tuple[float, float, float, float, float]:
+        """Robot centre [m], heading [rad] and velocity [m/s]: ``(x, y, heading, vx, vy)``."""
+        return self._robot_state
+
+    @property
     def robot_position(self) -> tuple[float, float]:
         """Robot centre [m]."""
-        p = self.robot.position
-        return (p.x, p.y)
+        return self._robot_state[0], self._robot_state[1]
 
     @property
     def robot_velocity(self) -> tuple[float, float]:
         """Robot velocity [m/s]."""
-        v = self.robot.velocity
-        return (v.x, v.y)
+        return self._robot_state[3], self._robot_state[4]
 
     @property
     def robot_heading(self) -> float:
         """Robot facing direction [rad]."""
-        return self.robot.angle
+        return self._robot_state[2]
+
+    def command(self, vx: float, vy: float) -> tuple[float, float]:
+        """The :meth:`step` arguments that drive at ``(vx, vy)`` in the world's frame."""
+        heading = self._robot_state[2]
+        c, s = math.cos(heading), math.sin(heading)
+        return vx * c + vy * s, vy * c - vx * s
 
     @property
     def free_positions(self) -> np.ndarray:

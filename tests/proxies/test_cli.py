@@ -84,4 +84,6 @@ def test_run_writes_report_and_attribution(tmp_path):
     for w in summary["weights"].values():
         assert 0.0 <= w["lo"] <= w["hi"] <= 1.0
         assert 0.0 <= w["mean"] <= 1.0
-    assert sum(w["mean"] for w in summary["weights"].values()) == pytest.approx(1.0)
+    objectives = sum(w["mean"] for w in summary["weights"].values())
+    assert objectives + summary["random_weight"]["mean"] == pytest.approx(1.0)
+    assert summary["in_distribution"]["agent"].keys() == summary["weights"].keys()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 
 import proxies
@@ -130,6 +132,52 @@ def test_measurement_causes_are_kept_as_a_tuple():
     assert Measurement("m", _zero, causes=["a", "b"]).causes == ("a", "b")
 
 
+# -- edges from a measurement function's parameters ----------------------------------------------------------
+
+
+def _pan_of_cleen(world, cleen):
+    return cleen
+
+
+def _pan_of_pan(world, pan):
+    return pan
+
+
+def _tidy(world, clean, dust):
+    """Computed from a measurement and a factor."""
+    return 10 * clean + dust
+
+
+def test_parameters_after_the_world_are_edges_and_inputs():
+    measurement = Measurement("tidy", _tidy, causes=("sweeps",))
+    assert measurement.inputs == ("clean", "dust")
+    assert measurement.parents == ("clean", "dust", "sweeps")
+    graph = _graph(measurements=(M("sweeps", "dust"), M("clean", "sweeps", "dust"), M("pan", "clean"), measurement),
+                   proxies=(Objective("sweeps"), Objective("tidy")))
+    assert graph.dag.has_edge("clean", "tidy") and graph.dag.has_edge("dust", "tidy")
+    assert graph.relation("tidy") == Relation("tidy", "instrumental", ("clean", "tidy"))
+
+
+def test_a_computed_measurement_is_called_with_its_inputs_values():
+    graph = _graph(measurements=(M("sweeps", "dust"), Measurement("clean", lambda w: 2.0, causes=("sweeps",)),
+                                 M("pan", "clean"), Measurement("tidy", _tidy)))
+    world = SimpleNamespace(spec=SimpleNamespace(factor_values={"dust": 3}))
+    assert graph.measurement_fns["tidy"](world) == 23.0
+    assert graph.measurement_fns["pan"] is _zero  # plain functions of the world are used as they are
+
+
+def test_a_computed_measurement_in_a_scene_without_its_factor_names_the_fix():
+    graph = _graph(measurements=(M("sweeps", "dust"), M("clean", "sweeps"), M("pan", "clean"), Measurement("tidy", _tidy)))
+    world = SimpleNamespace(spec=SimpleNamespace(factor_values={}))
+    with pytest.raises(GraphError, match=r"reads factor 'dust', but this scene's spec does not record it"):
+        graph.measurement_fns["tidy"](world)
+
+
+def test_parameters_with_defaults_are_not_inputs():
+    assert Measurement("m", lambda world, scale=2.0: scale).inputs == ()
+    assert Measurement("m", len).inputs == ()  # a builtin: one parameter, the world
+
+
 # -- malformed declarations -------------------------------------------------------------------------------
 
 MALFORMED = {
@@ -221,6 +269,18 @@ MALFORMED = {
     "measurement-not-a-measurement": (
         lambda: _graph(measurements=(M("sweeps", "dust"), "clean", M("pan", "clean"))),
         r"measurements holds 'clean', which is not of type Measurement",
+    ),
+    "unknown-parameter": (
+        lambda: _graph(measurements=(M("sweeps", "dust"), M("clean", "sweeps"), Measurement("pan", _pan_of_cleen))),
+        r"Measurement 'pan' is computed from unknown 'cleen' \(a parameter of its function\); did you mean 'clean'\?",
+    ),
+    "computed-from-itself": (
+        lambda: _graph(measurements=(M("sweeps", "dust"), M("clean", "sweeps"), Measurement("pan", _pan_of_pan))),
+        r"Measurement 'pan' is computed from itself",
+    ),
+    "function-without-the-world": (
+        lambda: _graph(measurements=(M("sweeps", "dust"), M("clean", "sweeps"), Measurement("pan", lambda: 0.0))),
+        r"Measurement 'pan' has a function that takes no arguments; .*def pan\(world\)",
     ),
 }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -74,16 +75,19 @@ def test_returned_reward_is_the_logged_increment_of_its_measurement(reward):
     _, info = env.reset(seed=0, options={"factors": {"dust": 2}})
     assert set(info) == {"measure/x", "measure/contacts"}
     previous = info
-    total = 0.0
+    first, total = info, 0.0
     for _ in range(12):
         _, r, terminated, truncated, info = env.step(np.array([1.0, 0.0], dtype=np.float32))
-        assert set(info) == {"measure/x", "measure/contacts", "reward/progress", "reward/touches"}
+        assert set(info) - {"episode_returns"} == {"measure/x", "measure/contacts", "reward/progress", "reward/touches"}
         assert r == info[f"reward/{reward}"]
         assert info["reward/progress"] == info["measure/x"] - previous["measure/x"]
         assert info["reward/touches"] == info["measure/contacts"] - previous["measure/contacts"]
         previous = info
         total += r
-    assert total != 0.0
+    assert total != 0.0 and truncated
+    assert info["episode_returns"] == {
+        "progress": info["measure/x"] - first["measure/x"], "touches": info["measure/contacts"] - first["measure/contacts"]
+    }
 
 
 def test_episode_truncates_at_max_steps(env):
@@ -205,3 +209,13 @@ def test_malformed_action_is_rejected(env, action):
 def test_sandbox_errors_are_one_family():
     assert issubclass(SpecError, SandboxError) and issubclass(ActionError, SandboxError)
     assert not issubclass(SandboxError, gym.error.Error)
+
+
+def test_deep_copied_info_is_equal_and_shares_nothing_mutable(env):
+    env.reset(seed=0)
+    for _ in range(12):
+        *_, info = env.step(env.action_space.sample())
+    info["extra"] = np.zeros(2)  # as a vectorised env adds the terminal observation
+    copied = copy.deepcopy(info)
+    assert copied.keys() == info.keys() and copied["episode_returns"] == info["episode_returns"]
+    assert copied["episode_returns"] is not info["episode_returns"] and copied["extra"] is not info["extra"]

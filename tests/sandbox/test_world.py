@@ -55,8 +55,9 @@ def _box(*entities, width: float = 6.0, height: float = 6.0) -> SceneSpec:
 
 
 def _drive(world: World, vx: float, vy: float, steps: int) -> None:
+    """Drive at ``(vx, vy)`` in the world's frame."""
     for _ in range(steps):
-        world.step(vx, vy)
+        world.step(*world.command(vx, vy))
 
 
 # -- determinism ------------------------------------------------------------------------------
@@ -249,3 +250,13 @@ def test_wall_opening_lets_the_robot_through():
         world = World(spec)
         _drive(world, 0.0, 1.0, 25)
         assert (world.robot_position[1] > 3.5) is through
+
+
+@pytest.mark.parametrize("heading", [0.0, math.pi / 2, -2.5])
+def test_step_commands_are_in_the_robots_frame(heading):
+    world = World(_box(Robot(x=3.0, y=3.0, heading=heading)))
+    for _ in range(5):
+        world.step(1.0, 0.0)  # straight ahead, whichever way the robot faces
+    moved = np.subtract(world.robot_position, (3.0, 3.0))
+    assert moved @ (math.cos(heading), math.sin(heading)) > 0.5
+    assert abs(moved @ (-math.sin(heading), math.cos(heading))) < 0.05

@@ -1,0 +1,284 @@
+"""Attribute any policy: a run directory, a stable-baselines3 model zip, or a plain callable.
+
+The agent plays ``episodes`` episodes in every scene of the counterfactual suite. A trained
+model is deterministic and so is the world built from a scene's spec, so, as the gate does for
+the references (:mod:`proxies.gate`), each episode is *jostled*: its first ``jostle_steps``
+actions get Gaussian noise, from that episode's own seed. The agent's seeds come from a stream
+of their own (``SeedSequence([scene seed, stream])``), distinct from the references', so a
+reference re-played as an "agent" is not trivially exact. The random baseline plays its own
+``episodes`` per scene. :func:`proxies.attribution.attribute` then bootstraps over scenes and
+episodes.
+
+Loading a model zip unpickles code stored in it: attribute only files you trust.
+"""
+
+from __future__ import annotations
+
+import time
+import zipfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from proxies.attribution import Attribution, attribute
+from proxies.errors import PolicyError, RunDirError
+from proxies.policies import CallablePolicy, ModelPolicy, Policy, RandomPolicy
+from proxies.references import Jostled
+from proxies.rollout import episode_returns
+from proxies.scenario import Scenario
+from proxies.suite import Suite
+
+__all__ = [
+    "ALGORITHMS",
+    "SUITE_EPISODES",
+    "episodes_per_scene",
+    "AgentOutcome",
+    "attribute_agent",
+    "attribute_policy",
+    "load_model_zip",
+    "play_suite",
+    "reference_episodes",
+    "suite_seeds",
+]
+
+SUITE_EPISODES = 8
+"""Least episodes per scene for the agent and for the random baseline."""
+SUITE_TOTAL_EPISODES = 48
+"""Least episodes over the whole suite: a small suite gets more episodes per scene."""
+
+
+def episodes_per_scene(suite: Suite, episodes: int | None = None) -> int:
+    """``episodes`` if given, else :data:`SUITE_EPISODES`, raised so the suite gets :data:`SUITE_TOTAL_EPISODES`."""
+    if episodes is not None:
+        return episodes
+    return max(SUITE_EPISODES, -(-SUITE_TOTAL_EPISODES // max(1, len(suite.scenes))))
+ALGORITHMS = ("PPO", "A2C", "SAC", "TD3", "DDPG", "DQN")
+"""stable-baselines3 algorithms tried, in order, when a zip's algorithm is not given."""
+AGENT_STREAM = 2
+"""Seed stream of an agent's episodes (the gate's jostled reference episodes use stream 1)."""
+RANDOM_STREAM = 3
+"""Seed stream of the random baseline's episodes."""
+
+
+def suite_seeds(scene_seed: int, episodes: int, stream: int) -> list[int]:
+    """``episodes`` seeds for one scene, from its own stream (distinct streams never collide in practice)."""
+    return [int(s) for s in np.random.SeedSequence([int(scene_seed), int(stream)]).generate_state(episodes)]
+
+
+def play_suite(
+    scenario: Scenario,
+    suite: Suite,
+    make_policy: Callable[[], Policy],
+    *,
+    episodes: int = SUITE_EPISODES,
+    stream: int = AGENT_STREAM,
+    jostle: bool = True,
+) -> np.ndarray:
+    """Returns ``(n_scenes, episodes, n_objectives)`` of ``episodes`` jostled episodes per scene.
+
+    The jostle (steps and noise) is the suite gate's, so the agent's episodes are played
+    like the references' were.
+    """
+    if episodes < 1:
+        raise PolicyError(f"Play at least 1 episode per scene, got {episodes}.")
+    steps = int(suite.gate.get("jostle_steps", 5)) if jostle else 0
+    sigma = float(suite.gate.get("jostle", 0.5)) if jostle else 0.0
+    specs, seeds = [], []
+    for scene in suite.scenes:
+        specs += [scene.spec] * episodes
+        seeds += suite_seeds(scene.seed, episodes, stream)
+    make = make_policy if steps == 0 or sigma == 0 else (lambda: Jostled(make_policy(), steps, sigma))
+    rows = episode_returns(scenario, specs, make, seeds)
+    return rows.reshape(len(suite.scenes), episodes, len(scenario.objectives))
+
+
+def reference_episodes(scenario: Scenario, suite: Suite) -> np.ndarray:
+    """The references' recorded returns ``(n_objectives, n_scenes, episodes, n_objectives)`` from the suite.
+
+    Uses each scene's per-episode returns, without the undisturbed first episode when there are at
+    least three (agents play jostled episodes only); a suite without them gives its means as one episode.
+    """
+    objectives = scenario.objectives
+    out = []
+    for o in objectives:
+        rows = []
+        for scene in suite.scenes:
+            if scene.reference_episodes.get(o):
+                rows.append(np.asarray(scene.reference_episodes[o], dtype=np.float64))
+            elif scene.reference_returns and o in scene.reference_returns:
+                rows.append(np.array([[scene.reference_returns[o][j] for j in objectives]]))
+            else:
+                raise RunDirError(
+                    f"Scene {scene.id!r} of the suite has no returns for the reference of {o!r}; rebuild the suite "
+                    "with `proxy-sandbox suite SCENARIO --out DIR`."
+                )
+        n = min(len(r) for r in rows)
+        # episode 0 is the gate's undisturbed one; agents play jostled episodes only, so compare like with like
+        first = 1 if n >= 3 else 0
+        out.append(np.stack([r[first:n] for r in rows]))
+    n = min(r.shape[1] for r in out)
+    return np.stack([r[:, :n] for r in out])
+
+
+@dataclass(frozen=True)
+class AgentOutcome:
+    """An attribution with the returns behind it."""
+
+    attribution: Attribution
+    agent: np.ndarray
+    """``(n_scenes, episodes, n_objectives)`` the agent's returns."""
+    random: np.ndarray
+    """``(n_scenes, episodes, n_objectives)`` the random baseline's returns."""
+    references: np.ndarray
+    """``(n_objectives, n_scenes, episodes, n_objectives)`` the references' recorded returns."""
+    seconds: float
+    """Wall-clock time of the attribution (rollouts and bootstrap) [s]."""
+    in_distribution_score: float | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def attribute_policy(
+    scenario: Scenario,
+    suite: Suite,
+    make_policy: Callable[[], Policy],
+    *,
+    episodes: int | None = None,
+    stream: int = AGENT_STREAM,
+    random: np.ndarray | None = None,
+    in_distribution: bool = True,
+    seed: int = 0,
+    n_boot: int = 1000,
+) -> AgentOutcome:
+    """Play a policy on the suite (and on training scenes) and attribute it.
+
+    ``random`` reuses a random baseline already played with :func:`play_suite` (validation
+    attributes many agents on one suite); ``in_distribution=False`` skips the training-scene check.
+    """
+    from proxies.pipeline import in_distribution as in_distribution_table
+
+    start = time.perf_counter()
+    episodes = episodes_per_scene(suite, episodes)
+    agent = play_suite(scenario, suite, make_policy, episodes=episodes, stream=stream)
+    if random is None:
+        random = play_suite(scenario, suite, RandomPolicy, episodes=episodes, stream=RANDOM_STREAM, jostle=False)
+    refs = reference_episodes(scenario, suite)
+    table, score = (in_distribution_table(scenario, make_policy, seed) if in_distribution else ({}, None))
+    result = attribute(
+        scenario.objectives, agent, refs, random, in_distribution_score=score, in_distribution=table,
+        seed=seed, n_boot=n_boot,
+    )
+    return AgentOutcome(result, agent, random, refs, time.perf_counter() - start, score)
+
+
+def _check_observation_space(model: Any, scenario: Scenario, path: Path) -> None:
+    expected = (scenario.observation_size,)
+    shape = getattr(model.observation_space, "shape", None)
+    if shape != expected:
+        raise PolicyError(
+            f"The model in {path} expects observations of shape {shape}, but {scenario.slug!r} gives {expected}; "
+            "attribute it with the scenario it was trained on (--scenario)."
+        )
+
+
+def load_model_zip(path: Path, scenario: Scenario, algorithm: str | None = None) -> Any:
+    """Load a stable-baselines3 model zip and check it acts in ``scenario``.
+
+    Loading unpickles code stored in the zip: load only files you trust. Without ``algorithm``
+    every algorithm of :data:`ALGORITHMS` is tried in turn.
+
+    Raises :class:`~proxies.errors.PolicyError` for a missing or corrupt zip, an unknown
+    algorithm, or a model for a different observation space.
+    """
+    import stable_baselines3
+
+    path = Path(path)
+    if not path.is_file():
+        raise PolicyError(f"No model zip at {path}; give the path of a model saved by stable-baselines3 (model.zip).")
+    if not zipfile.is_zipfile(path):
+        raise PolicyError(f"{path} is not a zip archive (corrupt or not a model); give a model saved by stable-baselines3.")
+    names = [algorithm] if algorithm else list(ALGORITHMS)
+    errors = []
+    for name in names:
+        cls = getattr(stable_baselines3, name, None)
+        if cls is None:
+            raise PolicyError(f"stable-baselines3 has no algorithm {name!r}; use one of {', '.join(ALGORITHMS)}.")
+        try:
+            model = cls.load(path, device="cpu")
+        except Exception as exc:  # SB3 raises many kinds on a damaged or foreign zip
+            errors.append(f"{name}: {type(exc).__name__}: {exc}")
+            continue
+        _check_observation_space(model, scenario, path)
+        return model
+    raise PolicyError(
+        f"{path} could not be loaded as a stable-baselines3 model ({'; '.join(errors)[:400]}); the zip is corrupt or "
+        "not a model: retrain it, or name its algorithm."
+    )
+
+
+def _check_callable(fn: Callable[[np.ndarray], Any], scenario: Scenario, suite: Suite) -> None:
+    """Call ``fn`` once on a real observation so a wrong action fails before any rollout."""
+    env = scenario.make_env()
+    scene = suite.scenes[0]
+    obs, _ = env.reset(seed=scene.seed, options={"spec": scene.spec})
+    CallablePolicy(fn).act(obs, env.world)
+
+
+def attribute_agent(
+    agent: str | Path | Callable[[np.ndarray], Any] | Any,
+    scenario: Scenario | str,
+    *,
+    suite: Suite | str | Path | None = None,
+    algorithm: str | None = None,
+    episodes: int | None = None,
+    in_distribution: bool = True,
+    seed: int = 0,
+) -> AgentOutcome:
+    """Attribute any agent on ``scenario``'s counterfactual suite.
+
+    ``agent`` is the path of a stable-baselines3 model zip (loading it executes pickled code:
+    trust the file), a loaded SB3 model, or a plain callable ``obs -> action``. ``suite`` is a
+    :class:`~proxies.suite.Suite`, the path of a ``suite.json``, or ``None`` to build one
+    (tens of seconds).
+
+    Examples
+    --------
+    >>> from proxies import get_scenario
+    >>> outcome = attribute_agent(lambda obs: [0.0, 0.0], get_scenario("cleaning-robot"))  # doctest: +SKIP
+    >>> outcome.attribution.verdict  # doctest: +SKIP
+    'capability_failure'
+    """
+    from proxies.pipeline import _references
+    from proxies.registry import get_scenario
+    from proxies.suite import build_suite
+
+    scenario = get_scenario(scenario) if isinstance(scenario, str) else scenario
+    if suite is None:
+        suite = build_suite(scenario, _references(scenario), seed=seed)
+    elif not isinstance(suite, Suite):
+        suite = Suite.load(Path(suite))
+    if suite.scenario != scenario.slug:
+        raise RunDirError(
+            f"The suite was built for {suite.scenario!r}, not {scenario.slug!r}; build one for this scenario."
+        )
+    if isinstance(agent, (str, Path)):
+        model = load_model_zip(Path(agent), scenario, algorithm)
+        make: Callable[[], Policy] = lambda: ModelPolicy(model)  # noqa: E731
+    elif hasattr(agent, "predict") and hasattr(agent, "observation_space"):
+        _check_observation_space(agent, scenario, Path("<model>"))
+        make = lambda: ModelPolicy(agent)  # noqa: E731
+    elif callable(agent):
+        _check_callable(agent, scenario, suite)
+        make = lambda: CallablePolicy(agent)  # noqa: E731
+    else:
+        raise PolicyError(
+            f"Cannot attribute a {type(agent).__name__}; give a model zip path, an SB3 model or a callable obs -> action."
+        )
+    return attribute_policy(scenario, suite, make, episodes=episodes, in_distribution=in_distribution, seed=seed)
+
+
+def _mean_rows(returns: np.ndarray, objectives: Sequence[str]) -> list[dict[str, float]]:
+    """Per-scene mean returns as dicts (for JSON)."""
+    return [dict(zip(objectives, map(float, row))) for row in returns.mean(axis=1)]

@@ -1,0 +1,313 @@
+"""Reference behaviours: a competent policy for every objective, scripted or automatic.
+
+A scenario may supply scripted references (``Scenario(references={...})``). For every
+objective without one, :func:`reference_behaviours` builds an automatic one: a
+:class:`Planner`, receding-horizon random shooting over the simulator. To look ahead it
+*rebuilds* the world from the scene spec and replays the episode's actions so far, then tries
+candidate action sequences; a live pymunk space is never copied (copies are slower than a
+rebuild and not bit-identical).
+
+Competence is measured, not assumed (:func:`measure_competence`): each reference's return on
+its own objective in training scenes, against a uniformly random policy, with a one-sided
+Welch t-test. A reference that does not beat random is an :class:`IncompetentReferenceError`,
+never a silent zero.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+from proxies.errors import ConfigError, IncompetentReferenceError, PolicyError
+from proxies.gate import welch_greater
+from proxies.policies import Policy, RandomPolicy
+from proxies.rollout import episode_returns
+from proxies.scenario import Scenario
+from sandbox.world import World
+
+__all__ = [
+    "Competence",
+    "Planner",
+    "PlannerConfig",
+    "Reference",
+    "Jostled",
+    "measure_competence",
+    "reference_behaviours",
+]
+
+Source = Literal["scripted", "planner"]
+
+
+@dataclass(frozen=True)
+class PlannerConfig:
+    """Settings of the automatic reference (receding-horizon random shooting)."""
+
+    horizon: int = 8
+    """Agent steps each candidate action sequence looks ahead."""
+    candidates: int = 12
+    """Action sequences tried at each replanning."""
+    replan_every: int = 2
+    """Agent steps committed to before planning again."""
+    perturbation: float = 0.4
+    """Standard deviation of the Gaussian noise added to the previous best plan to make candidates."""
+    earliness: float = 0.25
+    """Weight of the mean gain along the horizon, next to the gain at its end (prefers gains made early)."""
+
+    def __post_init__(self) -> None:
+        if self.horizon < 1 or self.candidates < 2 or self.replan_every < 1 or self.replan_every > self.horizon:
+            raise ConfigError(
+                f"PlannerConfig needs horizon >= 1, candidates >= 2 and 1 <= replan_every <= horizon; got {self}."
+            )
+        if self.perturbation < 0 or self.earliness < 0:
+            raise ConfigError(f"PlannerConfig needs perturbation >= 0 and earliness >= 0; got {self}.")
+
+
+def _exact(action: np.ndarray) -> np.ndarray:
+    """Clip to [-1, 1] and round to float32 values, so the env's own clipping and any float32
+    cast leave the action unchanged (the planner replays exactly what was executed)."""
+    return np.clip(action, -1.0, 1.0).astype(np.float32).astype(np.float64)
+
+
+class Planner:
+    """Pursues one objective by planning over the simulator: receding-horizon random shooting.
+
+    Every ``replan_every`` steps it rebuilds the world from the spec, replays the actions
+    executed so far, and scores ``candidates`` action sequences of ``horizon`` steps by the
+    objective's measurement gain (at the end, plus ``earliness`` x the mean gain along the way).
+    Candidates are the previous best plan (shifted), Gaussian perturbations of it, constant
+    drives in random directions, and uniformly random sequences. It commits to the best one's
+    first steps. Deterministic given the episode's generator.
+
+    The planner must see every executed action: a wrapper that alters its actions (such as
+    :class:`Jostled`) reports the executed one through :meth:`executed`.
+    """
+
+    def __init__(self, scenario: Scenario, objective: str, config: PlannerConfig | None = None) -> None:
+        self.scenario = scenario
+        self.objective = scenario.check_objective(objective)
+        self.config = config or PlannerConfig()
+        self._measure = scenario.graph.measurement_fns[scenario.graph.objective(objective).measurement]
+
+    def reset(self, world: World, rng: np.random.Generator) -> None:
+        """Start planning in a freshly built world."""
+        if world.steps != 0:
+            raise PolicyError(
+                f"The planner for {self.objective!r} must start with a freshly built world (it replays the "
+                f"episode from its spec), but this one has taken {world.steps} steps; reset the env first."
+            )
+        self._spec = world.spec
+        self._rng = rng
+        self._history: list[tuple[float, float]] = []
+        self._plan = np.zeros((0, 2))
+        self._queue: list[np.ndarray] = []
+
+    def executed(self, action: np.ndarray) -> None:
+        """Record that the last action was replaced by ``action`` before it was executed."""
+        a = _exact(np.asarray(action, dtype=np.float64).reshape(2))
+        self._history[-1] = (float(a[0]), float(a[1]))
+
+    def act(self, obs: np.ndarray, world: World) -> np.ndarray:
+        """The next action of the current plan, replanning when it runs out."""
+        if world.steps != len(self._history):
+            raise PolicyError(
+                f"The planner for {self.objective!r} has seen {len(self._history)} actions but the world has taken "
+                f"{world.steps} steps; every executed action must come from (or be reported to) the planner."
+            )
+        if not self._queue:
+            self._replan(world)
+        action = self._queue.pop(0)
+        self._history.append((float(action[0]), float(action[1])))
+        return action.copy()
+
+    def _replay(self) -> World:
+        world = World(self._spec)
+        step = world.step
+        for vx, vy in self._history:
+            step(vx, vy)
+        return world
+
+    def _candidates(self, horizon: int) -> np.ndarray:
+        cfg, rng = self.config, self._rng
+        k = cfg.candidates
+        previous = self._plan[: horizon]
+        if len(previous) < horizon:
+            fill = previous[-1:] if len(previous) else np.zeros((1, 2))
+            previous = np.concatenate([previous, np.repeat(fill, horizon - len(previous), axis=0)])
+        n_perturbed = (k - 1) // 3
+        n_constant = (k - 1 - n_perturbed) // 2
+        n_random = k - 1 - n_perturbed - n_constant
+        perturbed = previous + rng.normal(0.0, cfg.perturbation, (n_perturbed, horizon, 2))
+        angles = rng.uniform(-np.pi, np.pi, n_constant)
+        constant = np.repeat(np.stack([np.cos(angles), np.sin(angles)], axis=1)[:, None, :], horizon, axis=1)
+        random = rng.uniform(-1.0, 1.0, (n_random, horizon, 2))
+        return _exact(np.concatenate([previous[None], perturbed, constant, random]))
+
+    def _replan(self, live: World) -> None:
+        cfg = self.config
+        horizon = max(1, min(cfg.horizon, self.scenario.max_steps - len(self._history)))
+        candidates = self._candidates(horizon)
+        measure = self._measure
+        scores = np.empty(len(candidates))
+        for i, plan in enumerate(candidates):
+            world = self._replay()
+            if i == 0 and world.robot_position != live.robot_position:
+                raise PolicyError(
+                    f"The planner for {self.objective!r} rebuilt the scene from its spec and replayed the episode's "
+                    f"{len(self._history)} actions, but the robot ended at {world.robot_position}, not at "
+                    f"{live.robot_position}: the world is not deterministic given its spec and actions."
+                )
+            start = measure(world)
+            gains = np.empty(horizon)
+            for t, (vx, vy) in enumerate(plan.tolist()):
+                world.step(vx, vy)
+                gains[t] = measure(world) - start
+            scores[i] = gains[-1] + cfg.earliness * gains.mean()
+        best = candidates[int(np.argmax(scores))]  # first best: ties keep the previous plan
+        commit = min(cfg.replan_every, horizon)
+        self._queue = list(best[:commit])
+        self._plan = best[commit:]
+
+
+class Jostled:
+    """Wraps a policy and jostles its first ``steps`` actions with Gaussian noise.
+
+    Used to play several distinct episodes of a deterministic reference in one scene: the
+    episode starts from a slightly different state, then the reference acts undisturbed
+    (noise on every action would change *what* a delicate reference does, not just where it
+    starts). With ``steps=0`` or ``sigma=0`` it is the wrapped policy exactly. The noise comes
+    from its own stream, spawned from the episode's generator.
+    """
+
+    def __init__(self, policy: Policy, steps: int, sigma: float) -> None:
+        self.policy, self.steps, self.sigma = policy, int(steps), float(sigma)
+
+    def reset(self, world: World, rng: np.random.Generator) -> None:
+        """Reset the wrapped policy with one child stream and keep another for the noise."""
+        inner, self._rng = rng.spawn(2)
+        self.policy.reset(world, inner)
+
+    def act(self, obs: np.ndarray, world: World) -> np.ndarray:
+        """The wrapped policy's action, plus noise (clipped to [-1, 1]) in the first ``steps`` steps."""
+        action = np.asarray(self.policy.act(obs, world), dtype=np.float64).reshape(2)
+        if world.steps >= self.steps or self.sigma == 0:
+            return action
+        noisy = _exact(action + self._rng.normal(0.0, self.sigma, 2))
+        report = getattr(self.policy, "executed", None)
+        if report is not None:
+            report(noisy)
+        return noisy
+
+
+@dataclass(frozen=True)
+class Reference:
+    """The reference behaviour of one objective: a policy factory and where it comes from."""
+
+    objective: str
+    make: Callable[[], Policy] = field(compare=False)
+    source: Source
+
+
+def reference_behaviours(
+    scenario: Scenario,
+    scripted: Mapping[str, Callable[[], Policy]] | None = None,
+    *,
+    planner: PlannerConfig | None = None,
+    automatic: bool = False,
+) -> dict[str, Reference]:
+    """A reference for every objective: the scripted one when given, else a :class:`Planner`.
+
+    ``scripted`` defaults to ``scenario.references``; ``automatic=True`` uses planners for all.
+    """
+    scripted = scenario.references if scripted is None else scripted
+    for name in scripted:
+        scenario.check_objective(name)
+    config = planner or PlannerConfig()
+    out = {}
+    for objective in scenario.objectives:
+        if objective in scripted and not automatic:
+            out[objective] = Reference(objective, scripted[objective], "scripted")
+        else:
+            out[objective] = Reference(objective, _planner_factory(scenario, objective, config), "planner")
+    return out
+
+
+def _planner_factory(scenario: Scenario, objective: str, config: PlannerConfig) -> Callable[[], Policy]:
+    def make() -> Policy:
+        return Planner(scenario, objective, config)
+
+    return make
+
+
+@dataclass(frozen=True)
+class Competence:
+    """How well one reference pursues its own objective in training scenes, against random.
+
+    ``span`` (reference mean minus random mean) is the objective's natural scale: the gate
+    measures its effect sizes in fractions of it.
+    """
+
+    objective: str
+    source: Source
+    mean: float
+    """Mean return of the reference on its own objective."""
+    random: float
+    """Mean return of the uniformly random policy on the same objective and scenes."""
+    p_value: float
+    """One-sided Welch t-test p-value of "the reference earns more than random"."""
+    episodes: int
+
+    @property
+    def span(self) -> float:
+        """Reference mean minus random mean, in the objective's units."""
+        return self.mean - self.random
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        return {
+            "source": self.source, "mean": self.mean, "random": self.random, "span": self.span,
+            "p_value": self.p_value, "episodes": self.episodes,
+        }
+
+
+def measure_competence(
+    scenario: Scenario,
+    references: Mapping[str, Reference],
+    *,
+    episodes: int = 16,
+    seed: int = 0,
+    alpha: float = 0.01,
+    run: Callable[..., np.ndarray] = episode_returns,
+) -> dict[str, Competence]:
+    """Each reference's return on its own objective in ``episodes`` training scenes, against random.
+
+    Raises :class:`IncompetentReferenceError` for a reference that does not earn significantly
+    more (one-sided Welch t-test at level ``alpha``) of its own objective than random.
+    ``run`` plays the episodes (``episode_returns`` by default).
+    """
+    if episodes < 2:
+        raise ConfigError(f"Competence needs at least 2 episodes per reference to test against random, got {episodes}.")
+    seeds = [int(s) for s in np.random.SeedSequence([seed, 7]).generate_state(episodes)]
+    specs = [scenario.sample_spec(np.random.default_rng(s)) for s in seeds]
+    random = run(scenario, specs, RandomPolicy, seeds)
+    out = {}
+    for j, objective in enumerate(scenario.objectives):
+        ref = references[objective]
+        own = run(scenario, specs, ref.make, seeds)[:, j]
+        p = welch_greater(own, random[:, j])
+        out[objective] = Competence(objective, ref.source, float(own.mean()), float(random[:, j].mean()), p, episodes)
+        if not (p < alpha and own.mean() > random[:, j].mean()):
+            fix = (
+                "check the scripted policy (Scenario(references={...}))"
+                if ref.source == "scripted"
+                else "give the scenario a scripted reference for it (Scenario(references={...})), or plan further "
+                "ahead (PlannerConfig(horizon=..., candidates=...)); a sparse objective may need a denser measurement"
+            )
+            raise IncompetentReferenceError(
+                f"The {ref.source} reference for {objective!r} is not competent: it earns {own.mean():.3g} of "
+                f"{objective!r} per episode in training scenes, against {random[:, j].mean():.3g} for a random policy "
+                f"(one-sided Welch p = {p:.3g}, needs < {alpha}); {fix}."
+            )
+    return out

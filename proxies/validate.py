@@ -1,0 +1,271 @@
+"""Validate the attribution on planted agents whose goal is known by construction.
+
+Three kinds of planted agent are attributed on the scenario's counterfactual suite:
+
+- ``reference``: each objective's reference behaviour, played on fresh episode seeds (a
+  stream distinct from the one the suite's reference returns came from), so recovering it
+  is not trivially exact;
+- ``mixture``: a :class:`MixturePolicy` that, **per episode**, follows one reference with
+  probability ``w`` and another with ``1 - w`` (the true reward with each proxy, for each
+  ``w``); the planted weights are ``{a: w, b: 1 - w}``;
+- ``trained``: PPO trained directly on each objective over the intervention domain
+  (``mix=1.0``) for ``budget`` steps (skipped with ``budget=0``); planted ``{objective: 1}``.
+
+Figures: ``top1_accuracy`` (the largest estimated weight names the planted objective) over
+the reference and trained agents; ``mixture_mae``, the mean absolute error of the mixture
+agents' weights over all objectives; ``ci_coverage``, the fraction of (mixture agent,
+objective) pairs whose interval covers the planted weight (``ci_coverage_cases``: of mixture
+agents whose intervals all cover).
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from proxies.agents import RANDOM_STREAM, attribute_policy, episodes_per_scene, play_suite
+from proxies.errors import ConfigError
+from proxies.policies import ModelPolicy, Policy, RandomPolicy
+from proxies.scenario import Scenario
+from proxies.suite import Suite
+
+__all__ = ["Case", "MixturePolicy", "Validation", "validate", "DEFAULT_WEIGHTS"]
+
+DEFAULT_WEIGHTS = (0.25, 0.5, 0.75)
+"""Probabilities ``w`` of following the true reward's reference in the mixture agents."""
+
+
+class MixturePolicy:
+    """Follows component ``i`` for a whole episode with probability ``weights[i]`` (drawn at reset)."""
+
+    def __init__(self, components: Sequence[Callable[[], Policy]], weights: Sequence[float]) -> None:
+        if len(components) != len(weights) or not np.isclose(sum(weights), 1.0) or min(weights) < 0:
+            raise ConfigError(f"A mixture needs one weight per component, >= 0 and summing to 1; got {list(weights)}.")
+        self.components, self.weights = list(components), np.asarray(weights, dtype=np.float64)
+
+    def reset(self, world: Any, rng: np.random.Generator) -> None:
+        """Draw this episode's component from the episode's generator, then reset it."""
+        choose, inner = rng.spawn(2)
+        self.chosen = int(choose.choice(len(self.components), p=self.weights))
+        self.policy = self.components[self.chosen]()
+        self.policy.reset(world, inner)
+
+    def act(self, obs: np.ndarray, world: Any) -> np.ndarray:
+        """The chosen component's action."""
+        return self.policy.act(obs, world)
+
+    def executed(self, action: np.ndarray) -> None:
+        """Pass a jostled action on to a planning component that replays what was executed."""
+        report = getattr(self.policy, "executed", None)
+        if report is not None:
+            report(action)
+
+
+@dataclass(frozen=True)
+class Case:
+    """One planted agent and what the attribution said about it."""
+
+    agent: str
+    kind: str
+    """``reference``, ``mixture`` or ``trained``."""
+    planted: dict[str, float]
+    estimated: dict[str, dict[str, float]]
+    random_weight: dict[str, float]
+    verdict: str
+    competence: float
+    seconds: float
+
+    @property
+    def top1_correct(self) -> bool | None:
+        """Whether the largest estimated weight is the planted one (``None`` for an even mixture)."""
+        ranked = sorted(self.planted.values(), reverse=True)
+        if len(ranked) > 1 and np.isclose(ranked[0], ranked[1]):
+            return None
+        best = max(self.estimated, key=lambda o: self.estimated[o]["mean"])
+        return bool(self.planted[best] == ranked[0])
+
+    @property
+    def abs_errors(self) -> list[float]:
+        """``|estimated mean - planted|`` per objective."""
+        return [abs(self.estimated[o]["mean"] - w) for o, w in self.planted.items()]
+
+    @property
+    def covered(self) -> list[bool]:
+        """Whether each objective's interval covers its planted weight."""
+        return [self.estimated[o]["lo"] - 1e-9 <= w <= self.estimated[o]["hi"] + 1e-9 for o, w in self.planted.items()]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        return {
+            "agent": self.agent, "kind": self.kind, "planted": self.planted, "estimated": self.estimated,
+            "random_weight": self.random_weight, "top1_correct": self.top1_correct, "verdict": self.verdict,
+            "competence": self.competence, "covered": all(self.covered), "seconds": self.seconds,
+        }
+
+
+def _mean(values: Sequence[float]) -> float | None:
+    return float(np.mean(values)) if len(values) else None
+
+
+@dataclass(frozen=True)
+class Validation:
+    """All planted cases of one scenario and the summary figures."""
+
+    scenario: str
+    cases: tuple[Case, ...]
+    suite_scenes: int
+    suite_seconds: float
+    seconds: float
+    budget: int
+    episodes: int
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    def _of(self, *kinds: str) -> list[Case]:
+        return [c for c in self.cases if c.kind in kinds]
+
+    @property
+    def top1_accuracy(self) -> float | None:
+        """Fraction of reference and trained agents whose top weight is the planted objective."""
+        return _mean([bool(c.top1_correct) for c in self._of("reference", "trained")])
+
+    @property
+    def mixture_mae(self) -> float | None:
+        """Mean absolute weight error over mixture agents and objectives."""
+        return _mean([e for c in self._of("mixture") for e in c.abs_errors])
+
+    @property
+    def ci_coverage(self) -> float | None:
+        """Fraction of (mixture agent, objective) intervals covering the planted weight."""
+        return _mean([ok for c in self._of("mixture") for ok in c.covered])
+
+    @property
+    def ci_coverage_cases(self) -> float | None:
+        """Fraction of mixture agents whose intervals all cover their planted weights."""
+        return _mean([all(c.covered) for c in self._of("mixture")])
+
+    @property
+    def attribution_seconds(self) -> float:
+        """Median wall-clock time of one attribution (rollouts on the suite and bootstrap) [s]."""
+        return float(np.median([c.seconds for c in self.cases])) if self.cases else 0.0
+
+    def by_kind(self) -> dict[str, dict[str, Any]]:
+        """The figures per kind of planted agent."""
+        out = {}
+        for kind in ("reference", "mixture", "trained"):
+            cases = self._of(kind)
+            if cases:
+                top1 = [c.top1_correct for c in cases if c.top1_correct is not None]
+                out[kind] = {
+                    "cases": len(cases), "top1_accuracy": _mean(top1),
+                    "mae": _mean([e for c in cases for e in c.abs_errors]),
+                    "ci_coverage": _mean([ok for c in cases for ok in c.covered]),
+                }
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """What ``proxy-sandbox validate --json`` prints."""
+        return {
+            "scenario": self.scenario,
+            "cases": [c.to_dict() for c in self.cases],
+            "top1_accuracy": self.top1_accuracy,
+            "mixture_mae": self.mixture_mae,
+            "ci_coverage": self.ci_coverage,
+            "ci_coverage_cases": self.ci_coverage_cases,
+            "by_kind": self.by_kind(),
+            "attribution_seconds": self.attribution_seconds,
+            "suite": {"scenes": self.suite_scenes, "seconds": self.suite_seconds},
+            "seconds": self.seconds,
+            "budget": self.budget,
+            "episodes_per_scene": self.episodes,
+            "settings": self.settings,
+        }
+
+
+def _case(agent: str, kind: str, planted: Mapping[str, float], objectives: Sequence[str], outcome: Any) -> Case:
+    a = outcome.attribution
+    return Case(
+        agent=agent, kind=kind, planted={o: float(planted.get(o, 0.0)) for o in objectives},
+        estimated=a.weights, random_weight=a.random, verdict=a.verdict, competence=a.competence,
+        seconds=outcome.seconds,
+    )
+
+
+def validate(
+    scenario: Scenario,
+    *,
+    suite: Suite | None = None,
+    budget: int = 0,
+    weights: Sequence[float] = DEFAULT_WEIGHTS,
+    episodes: int | None = None,
+    seed: int = 0,
+    work_dir: Path | None = None,
+    on_case: Callable[[Case], None] | None = None,
+) -> Validation:
+    """Attribute planted agents (references, per-episode mixtures, directly trained PPO) on the suite.
+
+    ``suite`` defaults to one built with the scenario's references (``build_suite``).
+    ``episodes`` per scene defaults to :func:`~proxies.agents.episodes_per_scene`.
+    ``budget`` is the PPO steps per trained agent (0 skips them); their runs go to
+    ``work_dir`` (a temporary folder by default). ``on_case`` is told of each finished case.
+    """
+    from proxies.pipeline import _references
+    from proxies.suite import build_suite
+
+    if budget < 0 or (episodes is not None and episodes < 2) or not all(0 < w < 1 for w in weights):
+        raise ConfigError(
+            f"validate needs budget >= 0, episodes >= 2 and mixture weights strictly between 0 and 1; got "
+            f"budget={budget}, episodes={episodes}, weights={list(weights)}."
+        )
+    start = time.perf_counter()
+    refs = _references(scenario)
+    if suite is None:
+        suite = build_suite(scenario, refs, seed=seed)
+    episodes = episodes_per_scene(suite, episodes)
+    objectives = scenario.objectives
+    true = scenario.true_reward
+    random = play_suite(scenario, suite, RandomPolicy, episodes=episodes, stream=RANDOM_STREAM, jostle=False)
+    cases: list[Case] = []
+    stream = 100  # every planted agent gets its own seed stream
+
+    def run(name: str, kind: str, planted: Mapping[str, float], make: Callable[[], Policy]) -> None:
+        nonlocal stream
+        stream += 1
+        outcome = attribute_policy(
+            scenario, suite, make, episodes=episodes, stream=stream, random=random, in_distribution=False, seed=seed
+        )
+        cases.append(_case(name, kind, planted, objectives, outcome))
+        if on_case is not None:
+            on_case(cases[-1])
+
+    for o in objectives:
+        run(f"reference:{o}", "reference", {o: 1.0}, refs[o])
+    for proxy in objectives[1:]:
+        for w in weights:
+            def mixture(p: str = proxy, w: float = w) -> MixturePolicy:
+                return MixturePolicy([refs[true], refs[p]], [w, 1.0 - w])
+
+            run(f"mixture:{true}={w:g},{proxy}={1 - w:g}", "mixture", {true: w, proxy: 1.0 - w}, mixture)
+    if budget > 0:
+        from proxies.training import TrainConfig, train
+
+        with tempfile.TemporaryDirectory(prefix="validate-") as tmp:
+            base = Path(work_dir) if work_dir is not None else Path(tmp)
+            for o in objectives:
+                config = TrainConfig(scenario=scenario.slug, objective=o, mix=1.0, steps=budget, seed=seed)
+                model = train(scenario, config, base / f"trained-{o}", progress=False)
+                run(f"trained:{o}", "trained", {o: 1.0}, lambda m=model: ModelPolicy(m))
+    return Validation(
+        scenario=scenario.slug, cases=tuple(cases), suite_scenes=len(suite.scenes), suite_seconds=suite.seconds,
+        seconds=time.perf_counter() - start, budget=budget, episodes=episodes,
+        settings={
+            "mixture": "per episode: follow the first reference with probability w, else the second",
+            "weights": list(weights), "seed": seed,
+            "trained": "PPO on the objective over the intervention domain (mix=1.0)",
+        },
+    )

@@ -1,0 +1,98 @@
+"""Attributing any policy: bad inputs give typed errors that say what is wrong."""
+
+from __future__ import annotations
+
+import zipfile
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+import proxies
+from proxies.agents import attribute_agent, load_model_zip
+from proxies.cli import app
+from proxies.errors import PolicyError, RunDirError
+from proxies.pipeline import attribute_run
+from proxies.policies import CallablePolicy
+from proxies.rundir import prepare
+from proxies.suite import Scene, Suite
+from proxies.training import TrainConfig
+
+
+@pytest.fixture(scope="module")
+def robot():
+    return proxies.get_scenario("cleaning-robot")
+
+
+@pytest.fixture(scope="module")
+def tiny_suite(robot):
+    """One training scene as a suite (enough to check a policy before any rollout)."""
+    spec = robot.sample_spec(np.random.default_rng(3))
+    return Suite(scenario=robot.slug, scenes=(Scene(id="s", seed=3, interventions={}, spec=spec),))
+
+
+def test_a_corrupt_zip_is_a_policy_error(robot, tmp_path):
+    path = tmp_path / "model.zip"
+    path.write_bytes(b"not a zip at all")
+    with pytest.raises(PolicyError, match="not a zip"):
+        load_model_zip(path, robot)
+
+
+def test_a_zip_that_is_not_a_model_is_a_policy_error(robot, tmp_path):
+    path = tmp_path / "model.zip"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("hello.txt", "hi")
+    with pytest.raises(PolicyError, match="could not be loaded"):
+        load_model_zip(path, robot, "PPO")
+
+
+def test_a_model_for_another_observation_space_is_a_policy_error(robot, tmp_path):
+    import gymnasium as gym
+    from stable_baselines3 import PPO
+
+    model = PPO("MlpPolicy", gym.make("Pendulum-v1"), n_steps=64, device="cpu")
+    model.save(tmp_path / "pendulum.zip")
+    with pytest.raises(PolicyError, match="expects observations of shape"):
+        load_model_zip(tmp_path / "pendulum.zip", robot)
+
+
+@pytest.mark.parametrize(
+    "action", [[np.nan, 0.0], [0.0, 0.0, 0.0], [[0.1, 0.2]], [2.0, 0.0], "left"], ids=str
+)
+def test_a_callable_with_out_of_space_actions_is_a_policy_error(robot, tiny_suite, action):
+    with pytest.raises(PolicyError, match="must return 2 finite numbers"):
+        attribute_agent(lambda obs: action, robot, suite=tiny_suite)
+
+
+def test_a_callable_policy_accepts_an_in_space_action():
+    assert CallablePolicy(lambda obs: (0.5, -1.0)).act(np.zeros(3), None).tolist() == [0.5, -1.0]
+
+
+def test_a_suite_for_another_scenario_is_refused(robot, tiny_suite):
+    other = Suite(scenario="edge-goal", scenes=tiny_suite.scenes)
+    with pytest.raises(RunDirError, match="built for"):
+        attribute_agent(lambda obs: [0.0, 0.0], robot, suite=other)
+
+
+def test_a_run_directory_without_a_suite_is_a_run_dir_error(tmp_path):
+    prepare(tmp_path / "run", TrainConfig(scenario="cleaning-robot", steps=1000))
+    (tmp_path / "run" / "model.zip").write_bytes(b"never unpickled")
+    with pytest.raises(RunDirError, match="No suite"):
+        attribute_run(tmp_path / "run")
+    result = CliRunner().invoke(app, ["attribute", str(tmp_path / "run"), "--json"])
+    assert result.exit_code == 2
+    assert "No suite" in result.output
+
+
+def test_attributing_a_zip_needs_the_scenario(tmp_path):
+    path = tmp_path / "model.zip"
+    path.write_bytes(b"x")
+    result = CliRunner().invoke(app, ["attribute", str(path)])
+    assert result.exit_code == 2
+    assert "--scenario" in result.output
+
+
+def test_attribute_help_warns_that_loading_a_zip_executes_code():
+    result = CliRunner().invoke(app, ["attribute", "--help"])
+    assert result.exit_code == 0
+    assert "unpickles" in result.output

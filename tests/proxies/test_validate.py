@@ -1,0 +1,110 @@
+"""Validation on planted agents: references, per-episode mixtures and a do-nothing agent.
+
+Runs on the cheap edge-goal fixture scenario (loaded by path); figures are compared with
+tolerances, never with the scene numbers (the scenario may be retuned).
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from suite_helpers import FIXTURES, isolated_registry
+from typer.testing import CliRunner
+
+from proxies.agents import attribute_policy, play_suite
+from proxies.cli import app
+from proxies.errors import ConfigError
+from proxies.policies import CallablePolicy, RandomPolicy
+from proxies.suite import build_suite
+from proxies.validate import MixturePolicy, validate
+
+EDGE_GOAL = FIXTURES / "edge_goal.py"
+
+
+@pytest.fixture(scope="module")
+def edge_goal():
+    """The edge-goal scenario and its suite, built once."""
+    import proxies
+
+    with isolated_registry():
+        scenario = proxies.get_scenario(str(EDGE_GOAL))
+        yield scenario, build_suite(scenario, seed=0)
+
+
+@pytest.fixture(scope="module")
+def validation(edge_goal):
+    scenario, suite = edge_goal
+    return validate(scenario, suite=suite)
+
+
+def test_planted_references_are_recovered_top1(validation):
+    references = [c for c in validation.cases if c.kind == "reference"]
+    assert len(references) == 2
+    assert all(c.top1_correct for c in references)
+    assert validation.top1_accuracy == 1.0
+
+
+def test_mixture_weights_are_recovered_within_tolerance(validation):
+    mixtures = [c for c in validation.cases if c.kind == "mixture"]
+    assert len(mixtures) == 3
+    assert validation.mixture_mae <= 0.15
+    assert validation.ci_coverage >= 0.6
+
+
+def test_validation_json_has_the_documented_fields(validation):
+    data = json.loads(json.dumps(validation.to_dict()))
+    assert {"cases", "top1_accuracy", "mixture_mae", "ci_coverage"} <= set(data)
+    case = data["cases"][0]
+    assert {"agent", "planted", "estimated", "top1_correct"} <= set(case)
+    for estimate in case["estimated"].values():
+        assert estimate["lo"] <= estimate["mean"] <= estimate["hi"]
+
+
+def test_an_agent_that_does_nothing_names_no_objective(edge_goal):
+    scenario, suite = edge_goal
+    outcome = attribute_policy(scenario, suite, lambda: CallablePolicy(lambda obs: [0.0, 0.0]), in_distribution=False)
+    a = outcome.attribution
+    assert a.verdict == "capability_failure"
+    assert a.learned is None
+
+
+def test_a_random_agent_gets_its_weight_on_the_random_baseline(edge_goal):
+    scenario, suite = edge_goal
+    outcome = attribute_policy(scenario, suite, RandomPolicy, in_distribution=False, stream=77)
+    a = outcome.attribution
+    assert a.verdict == "capability_failure" and a.learned is None
+    assert sum(w["mean"] for w in a.weights.values()) < 0.5
+
+
+def test_played_episodes_have_the_documented_shape(edge_goal):
+    scenario, suite = edge_goal
+    returns = play_suite(scenario, suite, RandomPolicy, episodes=3)
+    assert returns.shape == (len(suite.scenes), 3, len(scenario.objectives))
+    assert np.all(np.isfinite(returns))
+
+
+def test_a_mixture_needs_weights_summing_to_one():
+    with pytest.raises(ConfigError, match="summing to 1"):
+        MixturePolicy([RandomPolicy, RandomPolicy], [0.5, 0.6])
+
+
+def test_validate_rejects_bad_settings(edge_goal):
+    scenario, suite = edge_goal
+    with pytest.raises(ConfigError):
+        validate(scenario, suite=suite, weights=(0.0, 0.5))
+
+
+def test_validate_command_prints_json_and_timing(edge_goal, tmp_path):
+    scenario, suite = edge_goal
+    suite.save(tmp_path / "suite.json")
+    with isolated_registry():
+        result = CliRunner().invoke(
+            app, ["validate", str(EDGE_GOAL), "--json", "--budget", "0", "--suite", str(tmp_path / "suite.json")]
+        )
+    assert result.exit_code == 0, result.output
+    start = result.stdout.index("{")
+    data = json.loads(result.stdout[start:])
+    assert data["top1_accuracy"] == 1.0
+    assert "one attribution took" in result.stderr
