@@ -63,3 +63,48 @@ def test_an_even_mixture_is_mixed_with_intervals_covering_it():
     for name in ("true", "proxy_b"):
         w = result.weights[name]
         assert w["lo"] <= 0.5 <= w["hi"]
+
+
+def test_normalise_keeps_a_scene_where_the_reference_does_not_beat_random_on_the_objectives_scale():
+    # objective in units of tens (like sweeps); in scene 2 its own reference does worse than random
+    random = np.array([[10.0], [10.0], [15.0]])
+    own = np.array([[80.0], [70.0], [3.0]])
+    scaled = normalise(np.array([[45.0], [40.0], [40.0]]), own, random)
+    assert scaled[:2].ravel() == pytest.approx([0.5, 0.5])
+    # the floor is half the mean margin over the scenes, (70 + 60 + 0) / 3 / 2, not 1 return unit
+    assert scaled[2, 0] == pytest.approx(25.0 / (130.0 / 6))
+
+
+def test_a_scene_where_a_reference_does_worse_than_random_does_not_swamp_a_mixture():
+    """Regression: cleaning-robot's suite has a scene where the sweeps reference sweeps *less* than random.
+
+    Normalising that scene by 1 return unit made its sweeps column ~20x larger than every other
+    feature, so its noise decided the fit and a {true 0.25, proxy 0.75} mixture came out {1.0, 0.0}.
+    """
+    rng = np.random.default_rng(0)
+    n = 6
+    units = np.array([8.0, 60.0, 8.0])  # the proxy's returns are in much larger units
+    random = rng.uniform(0, 0.2, (n, 3)) * units
+    refs = np.stack([random + rng.uniform(0, 0.3, (n, 3)) * units for _ in range(3)])
+    for j in range(3):
+        refs[j, :, j] += units[j]
+    refs[0, 0, 1] = random[0, 1] + 0.35 * units[1]  # the true reward's reference sweeps a little there...
+    refs[1, 0, 1] = random[0, 1] - 0.2 * units[1]  # ...and the proxy's reference sweeps less than random
+    agent = 0.25 * refs[0] + 0.75 * refs[1] + rng.normal(0, 0.05, (n, 3)) * units
+    agent[0, 1] += 0.3 * units[1]  # one lucky long sweep in that scene (the proxy's returns are heavy-tailed)
+    result = attribute(OBJECTIVES, agent, refs, random, n_boot=200)
+    assert result.weights["true"]["mean"] == pytest.approx(0.25, abs=0.1)
+    assert result.weights["proxy_a"]["mean"] == pytest.approx(0.75, abs=0.1)
+    assert result.random["mean"] == pytest.approx(0.0, abs=0.05)
+
+
+def test_a_top_weight_whose_interval_reaches_another_weight_names_no_objective():
+    refs, random = planted(np.random.default_rng(8), n_scenes=4)
+    agent = 0.7 * refs[0] + 0.3 * random
+    assert attribute(OBJECTIVES, agent, refs, random, n_boot=300).learned == "true"
+    agent[0] = refs[1][0]  # in one of the four scenes it acts like proxy_a's reference
+    result = attribute(OBJECTIVES, agent, refs, random, n_boot=300)
+    top = result.weights["true"]
+    assert top["mean"] / (1 - result.random["mean"]) >= 0.6  # the largest share on its own ...
+    assert top["lo"] < result.weights["proxy_a"]["mean"]  # ... but not clearly above the next
+    assert result.verdict == "mixed" and result.learned is None
