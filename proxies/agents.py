@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -277,8 +277,3 @@ def attribute_agent(
             f"Cannot attribute a {type(agent).__name__}; give a model zip path, an SB3 model or a callable obs -> action."
         )
     return attribute_policy(scenario, suite, make, episodes=episodes, in_distribution=in_distribution, seed=seed)
-
-
-def _mean_rows(returns: np.ndarray, objectives: Sequence[str]) -> list[dict[str, float]]:
-    """Per-scene mean returns as dicts (for JSON)."""
-    return [dict(zip(objectives, map(float, row))) for row in returns.mean(axis=1)]
