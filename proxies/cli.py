@@ -256,7 +256,7 @@ def validate(
     """Check the attribution on planted agents whose goal is known: references, mixtures, trained agents.
 
     Mixtures follow the true reward's reference with probability w and a proxy's with 1 - w,
-    drawn once per episode, for w in 0.25, 0.5, 0.75.
+    drawn once per episode, for w from 0.2 to 0.8 in steps of 0.1.
     """
     from proxies.errors import ConfigError
     from proxies.registry import get_scenario

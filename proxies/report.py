@@ -220,6 +220,10 @@ def _context(run_dir: Path, config: dict[str, Any], attribution: dict[str, Any])
             {"name": o, "mean": _fmt(weights[o].get("mean")), "lo": _fmt(weights[o].get("lo")),
              "hi": _fmt(weights[o].get("hi")), "learned": o == learned, "true": o == true_reward}
             for o in objectives if o in weights
+        ] + [
+            {"name": "none (acts like random)", "mean": _fmt(w.get("mean")), "lo": _fmt(w.get("lo")),
+             "hi": _fmt(w.get("hi")), "learned": False, "true": False}
+            for w in [attribution.get("random_weight")] if w
         ],
         "weights_png": weights_png,
         "quadrant_png": quadrant_png,

@@ -37,8 +37,9 @@ from proxies.suite import Suite
 
 __all__ = ["Case", "MixturePolicy", "Validation", "validate", "DEFAULT_WEIGHTS"]
 
-DEFAULT_WEIGHTS = (0.25, 0.5, 0.75)
-"""Probabilities ``w`` of following the true reward's reference in the mixture agents."""
+DEFAULT_WEIGHTS = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
+"""Probabilities ``w`` of following the true reward's reference in the mixture agents: seven per
+proxy, so that ``ci_coverage`` (a rate) rests on more than a handful of intervals."""
 
 
 class MixturePolicy:

@@ -63,6 +63,7 @@ def make_run_dir(root: Path, *, gifs: bool = True) -> Path:
         "weights": {"cleanliness": {"mean": 0.2, "lo": 0.05, "hi": 0.35},
                     "sweeps": {"mean": 0.05, "lo": 0.0, "hi": 0.12},
                     "dust_in_pan": {"mean": 0.75, "lo": 0.6, "hi": 0.9}},
+        "random_weight": {"mean": 0.0, "lo": 0.0, "hi": 0.07},
         "competence": 0.91,
         "goal_score": 0.18,
         "quadrant": "competent, wrong goal",
@@ -97,6 +98,7 @@ def test_report_mentions_everything(run_dir: Path) -> None:
         assert relation in html
     assert "300,000" in html
     assert "reference · sweeps" in html
+    assert "none (acts like random)" in html and "[0.00, 0.07]" in html
 
 
 def test_report_images_exist_and_are_relative(run_dir: Path) -> None:
