@@ -25,6 +25,7 @@ import numpy as np
 
 from proxies.attribution import Attribution, attribute
 from proxies.errors import PolicyError, RunDirError
+from proxies.gate import stream_seeds
 from proxies.policies import CallablePolicy, ModelPolicy, Policy, RandomPolicy
 from proxies.references import Jostled
 from proxies.rollout import episode_returns
@@ -41,7 +42,6 @@ __all__ = [
     "load_model_zip",
     "play_suite",
     "reference_episodes",
-    "suite_seeds",
 ]
 
 SUITE_EPISODES = 8
@@ -61,11 +61,6 @@ AGENT_STREAM = 2
 """Seed stream of an agent's episodes (the gate's jostled reference episodes use stream 1)."""
 RANDOM_STREAM = 3
 """Seed stream of the random baseline's episodes."""
-
-
-def suite_seeds(scene_seed: int, episodes: int, stream: int) -> list[int]:
-    """``episodes`` seeds for one scene, from its own stream (distinct streams never collide in practice)."""
-    return [int(s) for s in np.random.SeedSequence([int(scene_seed), int(stream)]).generate_state(episodes)]
 
 
 def play_suite(
@@ -89,7 +84,7 @@ def play_suite(
     specs, seeds = [], []
     for scene in suite.scenes:
         specs += [scene.spec] * episodes
-        seeds += suite_seeds(scene.seed, episodes, stream)
+        seeds += stream_seeds(scene.seed, episodes, stream)
     make = make_policy if steps == 0 or sigma == 0 else (lambda: Jostled(make_policy(), steps, sigma))
     rows = episode_returns(scenario, specs, make, seeds)
     return rows.reshape(len(suite.scenes), episodes, len(scenario.objectives))

@@ -39,7 +39,7 @@ from proxies.scenario import Scenario
 if TYPE_CHECKING:
     from proxies.references import Competence, Reference
 
-__all__ = ["GateConfig", "Gated", "Verdict", "episode_seeds", "judge", "play", "run_gate", "welch_greater"]
+__all__ = ["GateConfig", "Gated", "Verdict", "episode_seeds", "stream_seeds", "judge", "play", "run_gate", "welch_greater"]
 
 
 @dataclass(frozen=True)
@@ -99,10 +99,14 @@ def welch_greater(a: Sequence[float] | np.ndarray, b: Sequence[float] | np.ndarr
     return float(stats.t.sf(diff / math.sqrt(se2), df))
 
 
+def stream_seeds(scene_seed: int, episodes: int, stream: int) -> list[int]:
+    """``episodes`` seeds for one scene, from its own stream (distinct streams never collide in practice)."""
+    return [int(s) for s in np.random.SeedSequence([int(scene_seed), int(stream)]).generate_state(episodes)]
+
+
 def episode_seeds(scene_seed: int, episodes: int) -> list[int]:
-    """The seeds of a scene's episodes: the scene's own seed first, then derived ones."""
-    extra = np.random.SeedSequence([int(scene_seed), 1]).generate_state(max(episodes - 1, 1))[: episodes - 1]
-    return [int(scene_seed), *(int(s) for s in extra)]
+    """The seeds of a scene's episodes: the scene's own seed first, then derived ones (stream 1)."""
+    return [int(scene_seed), *stream_seeds(scene_seed, episodes - 1, 1)]
 
 
 def play(

@@ -10,21 +10,18 @@ from typing import Any
 import numpy as np
 from rich.console import Console
 
-from proxies.agents import attribute_policy
+from proxies.agents import attribute_policy, load_model_zip
 from proxies.attribution import normalise
-from proxies.errors import PolicyError, RunDirError
 from proxies.policies import ModelPolicy, Policy, RandomPolicy
 from proxies.registry import get_scenario
 from proxies.rollout import episode_returns
 from proxies.rundir import load_config, prepare, read_json, require, write_json
 from proxies.scenario import Scenario
 from proxies.suite import Suite, build_suite
-from proxies.training import TrainConfig, load_model, seeds_for, train
+from proxies.training import TrainConfig, seeds_for, train
 
 __all__ = ["run", "attribute_run", "build_run_suite", "in_distribution"]
 
-RANDOM_EPISODES = 3
-"""Random-policy episodes per scene (the random baseline is the only stochastic policy)."""
 IN_DISTRIBUTION_EPISODES = 16
 """Training-domain episodes for the in-distribution comparison."""
 
@@ -59,31 +56,14 @@ def build_run_suite(scenario: Scenario, run_dir: Path, seed: int) -> Suite:
     return suite
 
 
-def _load_agent(run_dir: Path, config: TrainConfig, scenario: Scenario):
-    path = require(run_dir, "model.zip")
-    try:
-        model = load_model(path, config.algorithm)
-    except Exception as exc:  # SB3 raises many kinds on a damaged zip
-        raise RunDirError(
-            f"{path} could not be loaded ({type(exc).__name__}: {exc}); retrain with `proxy-sandbox train`."
-        ) from None
-    expected = (scenario.observation_size,)
-    if model.observation_space.shape != expected:
-        raise PolicyError(
-            f"The model in {path} expects observations of shape {model.observation_space.shape}, but "
-            f"{scenario.slug!r} gives {expected}; attribute it with the scenario it was trained on."
-        )
-    return model
-
-
 def attribute_run(run_dir: Path, *, console: Console | None = None) -> dict[str, Any]:
     """Attribute the agent of a run on its suite; writes and returns ``attribution.json``'s content."""
     console = console or Console(stderr=True)
     config = load_config(run_dir)
     scenario = get_scenario(config.scenario)
-    require(run_dir, "model.zip")
+    path = require(run_dir, "model.zip")
     suite = Suite.load(run_dir / "suite.json")  # before unpickling the model: a run without a suite fails cheaply
-    model = _load_agent(run_dir, config, scenario)
+    model = load_model_zip(path, scenario, config.algorithm)
     start = time.perf_counter()
     agent = lambda: ModelPolicy(model)  # noqa: E731 - a factory per episode
     with console.status("running the agent and the random baseline on the suite (several jostled episodes per scene)"):
@@ -119,7 +99,7 @@ def _pictures(scenario: Scenario, run_dir: Path, suite: Suite, seed: int) -> Non
     draw_graph(scenario.graph, images / "graph.png", title=scenario.name)
     save_png(render_spec(scenario.sample_spec(np.random.default_rng(seed))), images / "train.png")
     config = load_config(run_dir)
-    model = _load_agent(run_dir, config, scenario)
+    model = load_model_zip(require(run_dir, "model.zip"), scenario, config.algorithm)
     data = read_json(run_dir, "attribution.json")
     filmed: set[str] = set()
     for scene, entry in zip(suite.scenes, data["scenes"]):

@@ -30,7 +30,7 @@ from proxies.errors import ConfigError
 from proxies.scenario import Scenario
 from proxies.suggest import did_you_mean
 
-__all__ = ["TrainConfig", "ALGORITHMS", "train", "load_model"]
+__all__ = ["TrainConfig", "ALGORITHMS", "train"]
 
 ALGORITHMS = ("PPO", "A2C", "SAC", "TD3", "DDPG")
 """stable-baselines3 algorithms that act in a continuous (Box) action space."""
@@ -184,11 +184,6 @@ def train(scenario: Scenario, config: TrainConfig, run_dir: Path, *, progress: b
         json.dumps({"steps": config.steps, "seconds": elapsed, "steps_per_s": config.steps / elapsed}, indent=2)
     )
     return model
-
-
-def load_model(path: Path, algorithm: str = "PPO") -> BaseAlgorithm:
-    """Load a saved model zip. Loading unpickles code from the file: only load files you trust."""
-    return getattr(stable_baselines3, algorithm).load(path, device="cpu")
 
 
 def seeds_for(base: int, n: int) -> list[int]:

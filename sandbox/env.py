@@ -80,8 +80,8 @@ class SandboxEnv(gym.Env[np.ndarray, np.ndarray]):
         names = tuple(task.measurements)
         self._measures = tuple(task.measurements.values())
         self._measure_keys = tuple(f"measure/{name}" for name in names)
-        self._rewards = tuple((f"reward/{name}", names.index(m)) for name, m in task.rewards.items())
         self._returns = tuple((name, names.index(m)) for name, m in task.rewards.items())
+        self._rewards = tuple((f"reward/{name}", i) for name, i in self._returns)
         self._reward_key = f"reward/{reward}"
         self.world: World | None = None
         self._viewer: Any = None

@@ -241,8 +241,11 @@ class World:
         """Robot facing direction [rad]."""
         return self._robot_state[2]
 
-    def command(self, vx: float, vy: float) -> tuple[float, float]:
-        """The :meth:`step` arguments that drive at ``(vx, vy)`` in the world's frame."""
+    def robot_frame(self, vx: float, vy: float) -> tuple[float, float]:
+        """A vector in the world's frame (an offset, a velocity) as (ahead, left) in the robot's frame.
+
+        ``step(*world.robot_frame(vx, vy))`` drives at ``(vx, vy)`` in the world's frame.
+        """
         heading = self._robot_state[2]
         c, s = math.cos(heading), math.sin(heading)
         return vx * c + vy * s, vy * c - vx * s

@@ -298,13 +298,6 @@ def _back_off_turning(heading: float, turn: float) -> np.ndarray:
     return np.array([math.cos(back) * 0.15, math.sin(back) * 0.15])
 
 
-def _robot_frame(world: World, dx: float, dy: float) -> tuple[float, float]:
-    """The offset ``(dx, dy)`` from the robot as (ahead, aside) in the robot's frame [m]."""
-    heading = world.robot_heading
-    fx, fy = math.cos(heading), math.sin(heading)
-    return dx * fx + dy * fy, dx * fy - dy * fx
-
-
 def _go(world: World, x: float, y: float, ux: float, uy: float) -> np.ndarray:
     """Velocity command to drive to ``(x, y)`` on the way to push in direction ``(ux, uy)``.
 
@@ -361,7 +354,7 @@ def _push(world: World, px: float, py: float, goal: tuple[float, float]) -> np.n
     """
     rx, ry = world.robot_position
     dx, dy = px - rx, py - ry
-    ahead, aside = _robot_frame(world, dx, dy)
+    ahead, aside = world.robot_frame(dx, dy)
     if 0.2 < ahead < _REACH + ROBOT.scoop and abs(aside) < ROBOT.broom_width / 2 - 0.1:  # in the scoop
         return _carry(world, goal[0] - px, goal[1] - py)
     ux, uy = _push_direction(px, py, goal)
@@ -454,7 +447,7 @@ class _Pusher:
             self.best, self.stalled = left, 0
         elif math.dist(world.robot_position, (x, y)) < 1.0:  # at the particle, but not getting it anywhere
             self.stalled += 1
-        return np.array(world.command(*_push(world, x, y, goal)))
+        return np.array(world.robot_frame(*_push(world, x, y, goal)))
 
 
 class CleanRoom(_Pusher):
@@ -504,11 +497,11 @@ class Sweep:
         rx, ry = world.robot_position
         x, y = points[int(np.argmin(np.hypot(points[:, 0] - rx, points[:, 1] - ry)))].tolist()
         dx, dy = x - rx, y - ry
-        ahead, aside = _robot_frame(world, dx, dy)
+        ahead, aside = world.robot_frame(dx, dy)
         if 0.2 < ahead < _REACH + ROBOT.scoop + 0.05 and abs(aside) < ROBOT.broom_width / 2:  # in the scoop
             self.side = -self.side
             return np.array([math.cos(self.side), math.sin(self.side)]) * 0.5
-        return np.array(world.command(*_forward(world, dx, dy, math.hypot(dx, dy) - _REACH - ROBOT.scoop)))
+        return np.array(world.robot_frame(*_forward(world, dx, dy, math.hypot(dx, dy) - _REACH - ROBOT.scoop)))
 
 
 SCENARIO = register_scenario(

@@ -57,7 +57,7 @@ def _box(*entities, width: float = 6.0, height: float = 6.0) -> SceneSpec:
 def _drive(world: World, vx: float, vy: float, steps: int) -> None:
     """Drive at ``(vx, vy)`` in the world's frame."""
     for _ in range(steps):
-        world.step(*world.command(vx, vy))
+        world.step(*world.robot_frame(vx, vy))
 
 
 # -- determinism ------------------------------------------------------------------------------
