@@ -108,3 +108,11 @@ def test_validate_command_prints_json_and_timing(edge_goal, tmp_path):
     data = json.loads(result.stdout[start:])
     assert data["top1_accuracy"] == 1.0
     assert "one attribution took" in result.stderr
+
+
+@pytest.mark.parametrize("args", [("--budget", "-1"), ("--episodes", "1")])
+def test_validate_command_rejects_a_bad_budget_or_episode_count(args):
+    result = CliRunner().invoke(app, ["validate", "cleaning-robot", *args])
+    assert result.exit_code == 2, result.output
+    assert "--budget must be >= 0 and --episodes >= 2" in " ".join(result.output.split())
+    assert "Traceback" not in result.output
