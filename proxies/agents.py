@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -124,7 +124,7 @@ class AgentOutcome:
 
     attribution: Attribution
     agent: np.ndarray
-    """``(n_scenes, episodes, n_objectives)`` the agent's returns."""
+    """``(n_scenes, episodes, n_objectives)`` the agent's returns (for several runs, their mean)."""
     random: np.ndarray
     """``(n_scenes, episodes, n_objectives)`` the random baseline's returns."""
     references: np.ndarray
@@ -138,7 +138,7 @@ class AgentOutcome:
 def attribute_policy(
     scenario: Scenario,
     suite: Suite,
-    make_policy: Callable[[], Policy],
+    make_policy: Callable[[], Policy] | Sequence[Callable[[], Policy]],
     *,
     episodes: int | None = None,
     stream: int = AGENT_STREAM,
@@ -149,23 +149,31 @@ def attribute_policy(
 ) -> AgentOutcome:
     """Play a policy on the suite (and on training scenes) and attribute it.
 
+    ``make_policy`` may list several training runs of one agent (seeds): each plays the suite,
+    the bootstrap resamples runs too, and the in-distribution figures are the runs' means.
     ``random`` reuses a random baseline already played with :func:`play_suite` (validation
     attributes many agents on one suite); ``in_distribution=False`` skips the training-scene check.
     """
     from proxies.pipeline import in_distribution as in_distribution_table
 
     start = time.perf_counter()
+    makers = list(make_policy) if isinstance(make_policy, Sequence) else [make_policy]
     episodes = episodes_per_scene(suite, episodes)
-    agent = play_suite(scenario, suite, make_policy, episodes=episodes, stream=stream)
+    runs = [play_suite(scenario, suite, make, episodes=episodes, stream=stream) for make in makers]
     if random is None:
         random = play_suite(scenario, suite, RandomPolicy, episodes=episodes, stream=RANDOM_STREAM, jostle=False)
     refs = reference_episodes(scenario, suite)
-    table, score = (in_distribution_table(scenario, make_policy, seed) if in_distribution else ({}, None))
+    table: dict[str, Any] = {}
+    score = None
+    if in_distribution:
+        tables, scores = zip(*(in_distribution_table(scenario, make, seed) for make in makers))
+        table = {row: {o: float(np.mean([t[row][o] for t in tables])) for o in tables[0][row]} for row in tables[0]}
+        score = float(np.mean(scores))
     result = attribute(
-        scenario.objectives, agent, refs, random, in_distribution_score=score, in_distribution=table,
+        scenario.objectives, runs, refs, random, in_distribution_score=score, in_distribution=table,
         seed=seed, n_boot=n_boot,
     )
-    return AgentOutcome(result, agent, random, refs, time.perf_counter() - start, score)
+    return AgentOutcome(result, np.mean(runs, axis=0), random, refs, time.perf_counter() - start, score)
 
 
 def _check_observation_space(model: Any, scenario: Scenario, path: Path) -> None:
@@ -221,6 +229,22 @@ def _check_callable(fn: Callable[[np.ndarray], Any], scenario: Scenario, suite: 
     CallablePolicy(fn).act(obs, env.world)
 
 
+def _policy_factory(agent: Any, scenario: Scenario, suite: Suite, algorithm: str | None) -> Callable[[], Policy]:
+    """A factory of per-episode policies for a model zip path, a loaded SB3 model or a callable."""
+    if isinstance(agent, (str, Path)):
+        model = load_model_zip(Path(agent), scenario, algorithm)
+        return lambda: ModelPolicy(model)
+    if hasattr(agent, "predict") and hasattr(agent, "observation_space"):
+        _check_observation_space(agent, scenario, Path("<model>"))
+        return lambda: ModelPolicy(agent)
+    if callable(agent):
+        _check_callable(agent, scenario, suite)
+        return lambda: CallablePolicy(agent)
+    raise PolicyError(
+        f"Cannot attribute a {type(agent).__name__}; give a model zip path, an SB3 model or a callable obs -> action."
+    )
+
+
 def attribute_agent(
     agent: str | Path | Callable[[np.ndarray], Any] | Any,
     scenario: Scenario | str,
@@ -234,7 +258,8 @@ def attribute_agent(
     """Attribute any agent on ``scenario``'s counterfactual suite.
 
     ``agent`` is the path of a stable-baselines3 model zip (loading it executes pickled code:
-    trust the file), a loaded SB3 model, or a plain callable ``obs -> action``. ``suite`` is a
+    trust the file), a loaded SB3 model, or a plain callable ``obs -> action``; or a list of
+    these, several training runs (seeds) of one agent, attributed together. ``suite`` is a
     :class:`~proxies.suite.Suite`, the path of a ``suite.json``, or ``None`` to build one
     (tens of seconds).
 
@@ -258,17 +283,6 @@ def attribute_agent(
         raise RunDirError(
             f"The suite was built for {suite.scenario!r}, not {scenario.slug!r}; build one for this scenario."
         )
-    if isinstance(agent, (str, Path)):
-        model = load_model_zip(Path(agent), scenario, algorithm)
-        make: Callable[[], Policy] = lambda: ModelPolicy(model)  # noqa: E731
-    elif hasattr(agent, "predict") and hasattr(agent, "observation_space"):
-        _check_observation_space(agent, scenario, Path("<model>"))
-        make = lambda: ModelPolicy(agent)  # noqa: E731
-    elif callable(agent):
-        _check_callable(agent, scenario, suite)
-        make = lambda: CallablePolicy(agent)  # noqa: E731
-    else:
-        raise PolicyError(
-            f"Cannot attribute a {type(agent).__name__}; give a model zip path, an SB3 model or a callable obs -> action."
-        )
-    return attribute_policy(scenario, suite, make, episodes=episodes, in_distribution=in_distribution, seed=seed)
+    runs = agent if isinstance(agent, (list, tuple)) else [agent]
+    makers = [_policy_factory(a, scenario, suite, algorithm) for a in runs]
+    return attribute_policy(scenario, suite, makers, episodes=episodes, in_distribution=in_distribution, seed=seed)

@@ -11,13 +11,15 @@ cancel each other out, with deceptively tight intervals.
 
 Intervals come from a two-level bootstrap: scenes are resampled with replacement, then,
 inside every drawn scene, the episodes of the agent, of each reference and of the random
-policy are resampled too; every replicate re-normalises and re-fits. Resampling episodes is
+policy are resampled too; every replicate re-normalises and re-fits. Given several training
+runs of the agent (seeds), the runs are resampled first, making it three levels. Resampling episodes is
 what lets an interval cover an agent that mixes goals from episode to episode; resampling
 scenes covers the choice of scenes.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -168,7 +170,7 @@ def _resample(eps: np.ndarray, scenes: np.ndarray, rng: np.random.Generator) -> 
 
 def attribute(
     objectives: tuple[str, ...],
-    agent: np.ndarray,
+    agent: np.ndarray | Sequence[np.ndarray],
     references: np.ndarray,
     random: np.ndarray,
     *,
@@ -186,7 +188,8 @@ def attribute(
     Parameters
     ----------
     objectives: names, true reward first.
-    agent: ``(n_scenes, [episodes,] n_obj)`` the agent's returns.
+    agent: ``(n_scenes, [episodes,] n_obj)`` the agent's returns; for several training runs of one
+        agent (seeds), a list of such arrays, one per run: the bootstrap then resamples runs first.
     references: ``(n_refs = n_obj, n_scenes, [episodes,] n_obj)``; reference i pursues objective i.
     random: ``(n_scenes, [episodes,] n_obj)`` returns of the random policy.
     in_distribution_score: the agent's normalised true-reward score on training scenes;
@@ -201,10 +204,11 @@ def attribute(
     'proxy'
     """
     n_obj = len(objectives)
-    agent_e = _episodes(agent, 3, "agent")
+    runs = agent if isinstance(agent, (list, tuple)) else [agent]
+    agent_e = np.stack([_episodes(a, 3, "agent") for a in runs])  # (n_runs, n_scenes, episodes, n_obj)
     refs_e = _episodes(references, 4, "references")
     random_e = _episodes(random, 3, "random")
-    n_scenes = agent_e.shape[0]
+    n_runs, n_scenes = agent_e.shape[:2]
     if refs_e.shape[:2] != (n_obj, n_scenes) or random_e.shape[0] != n_scenes:
         raise ValueError(
             f"shapes disagree: agent {agent_e.shape}, references {refs_e.shape}, random {random_e.shape}, {n_obj} objectives"
@@ -217,14 +221,16 @@ def attribute(
         w = fit_weights(refs_n.reshape(n_obj, -1).T, agent_n.ravel(), idle=True)
         return w, agent_n
 
-    point, agent_n = profile(agent_e.mean(axis=1), refs_e.mean(axis=2), random_e.mean(axis=1))
+    point, agent_n = profile(agent_e.mean(axis=(0, 2)), refs_e.mean(axis=2), random_e.mean(axis=1))
     top = int(np.argmax(point[:n_obj]))
     rng = np.random.default_rng(seed)
     boot_w = np.empty((n_boot, n_obj + 1))
     boot_c = np.empty((n_boot, 2))
     for b in range(n_boot):
+        picked = rng.integers(0, n_runs, n_runs) if n_runs > 1 else [0]
         scenes = rng.integers(0, n_scenes, n_scenes)
-        w, a_n = profile(_resample(agent_e, scenes, rng), _resample(refs_e, scenes, rng), _resample(random_e, scenes, rng))
+        agent_b = np.mean([_resample(agent_e[r], scenes, rng) for r in picked], axis=0)
+        w, a_n = profile(agent_b, _resample(refs_e, scenes, rng), _resample(random_e, scenes, rng))
         boot_w[b] = w
         boot_c[b] = a_n[:, top].mean(), a_n[:, 0].mean()
     tail = 100 * (1 - level) / 2
@@ -256,7 +262,8 @@ def attribute(
             "goal_score": {"lo": float(c_lo[1]), "hi": float(c_hi[1])},
             "level": level,
             "replicates": n_boot,
-            "episodes": {"agent": agent_e.shape[1], "references": refs_e.shape[2], "random": random_e.shape[1]},
+            "episodes": {"agent": agent_e.shape[2], "references": refs_e.shape[2], "random": random_e.shape[1]},
             "scenes": n_scenes,
+            "runs": n_runs,
         },
     )

@@ -2,7 +2,9 @@
 
 - ``env_steps_per_s``: the cleaning-robot env stepping random actions (resets included);
 - ``physics_steps_per_s``: bare ``space.step`` on the same scenes with the same substeps,
-  counted in agent steps (``substeps`` physics steps each);
+  counted in agent steps (``substeps`` physics steps each). The env itself calls chipmunk's
+  step without pymunk's Python wrapper (see ``sandbox.world._space_step``), which saves about
+  a third of ``space.step``'s cost on these small scenes;
 - ``ppo_steps_per_s`` / ``ppo_cartpole_steps_per_s``: SB3 PPO with identical settings on
   the cleaning robot and on ``CartPole-v1``.
 Each figure is the best of ``repeats`` alternating measurements, to damp machine noise.

@@ -190,47 +190,64 @@ ATTRIBUTE_KEYS = ("verdict", "learned", "weights", "random_weight", "competence"
 @app.command()
 @_guard
 def attribute(
-    source: Path = typer.Argument(
-        ..., help="A run directory made by `train` + `suite` or `run`, or a stable-baselines3 model zip (then give --scenario)."
+    sources: list[Path] = typer.Argument(
+        ...,
+        help="A run directory made by `train` + `suite` or `run`, or a stable-baselines3 model zip (then give "
+        "--scenario). Several: training runs (seeds) of one agent, attributed together.",
     ),
-    scenario: str | None = typer.Option(None, help="With a model zip: the scenario it acts in (name or .py path)."),
+    scenario: str | None = typer.Option(None, help="With model zips: the scenario they act in (name or .py path)."),
     suite_path: Path | None = typer.Option(
-        None, "--suite", help="With a model zip: a suite.json to reuse (default: build the scenario's suite, ~20 s)."
+        None, "--suite", help="A suite.json to use (default: the first run directory's, else build one, ~20 s)."
     ),
-    algorithm: str | None = typer.Option(None, help="With a model zip: its SB3 algorithm (default: try PPO, A2C, SAC...)."),
+    algorithm: str | None = typer.Option(None, help="With model zips: their SB3 algorithm (default: try PPO, A2C, SAC...)."),
     as_json: bool = typer.Option(False, "--json", help="Print the attribution as JSON."),
 ) -> None:
     """Say which objective an agent pursues, with 90% intervals and a verdict.
 
+    Given several runs (the same training with different seeds), each plays the suite and the
+    bootstrap resamples runs as well as scenes and episodes, so the intervals show how much
+    the seeds disagree. One run directory gets its attribution.json written; several, printed only.
+
     WARNING: loading a model zip (model.zip of a run, or the zip you give) unpickles and so
     executes code stored in it: only attribute files you trust.
     """
-    from proxies.errors import ConfigError
+    from proxies.errors import ConfigError, RunDirError
 
-    if source.is_dir():
+    for source in sources:
+        if not source.exists():
+            raise RunDirError(
+                f"{source} does not exist; give a run directory (made by `proxy-sandbox run`) or a model zip."
+            )
+    if len(sources) == 1 and sources[0].is_dir():
         from proxies.pipeline import attribute_run
 
-        data = attribute_run(source, console=console)
-    elif source.suffix.lower() == ".zip" or source.is_file():
+        data = attribute_run(sources[0], console=console)
+    else:
         from proxies.agents import attribute_agent
         from proxies.registry import get_scenario
+        from proxies.rundir import load_config, require
 
-        if scenario is None:
-            raise ConfigError(f"{source} is a model zip: say which scenario it acts in with --scenario NAME.")
-        sc = get_scenario(scenario)
-        with console.status("attributing the model on the counterfactual suite"):
-            outcome = attribute_agent(source, sc, suite=suite_path, algorithm=algorithm)
+        zips, names = [], {get_scenario(scenario).slug} if scenario else set()
+        for source in sources:
+            if source.is_dir():
+                names.add(get_scenario(load_config(source).scenario).slug)
+                zips.append(require(source, "model.zip"))
+                if suite_path is None and (source / "suite.json").is_file():
+                    suite_path = source / "suite.json"
+            else:
+                zips.append(source)
+        if len(names) != 1:
+            raise ConfigError(
+                f"Cannot tell which scenario to attribute in (runs of {sorted(names) or 'no known scenario'}); give "
+                "runs of one scenario, and --scenario NAME with model zips."
+            )
+        with console.status(f"attributing {len(zips)} model(s) on the counterfactual suite"):
+            outcome = attribute_agent(zips, names.pop(), suite=suite_path, algorithm=algorithm)
         data = {**outcome.attribution.to_dict(), "in_distribution_score": outcome.in_distribution_score,
-                "seconds": outcome.seconds}
-    else:
-        from proxies.errors import RunDirError
-
-        raise RunDirError(
-            f"Run directory {source} does not exist; give a run directory (made by `proxy-sandbox run`) or a model zip."
-        )
+                "seconds": outcome.seconds, "runs": [str(z) for z in zips]}
     console.print(f"attribution took {data.get('seconds', 0.0):.1f} s")
     if as_json:
-        print(json.dumps({k: data[k] for k in ATTRIBUTE_KEYS}, indent=2))
+        print(json.dumps({k: data[k] for k in (*ATTRIBUTE_KEYS, "runs") if k in data}, indent=2))
     else:
         table = Table("objective", "weight", "90% interval")
         for name, w in data["weights"].items():
@@ -245,12 +262,17 @@ def validate(
     scenario: str = SCENARIO_ARG,
     as_json: bool = typer.Option(False, "--json", help="Print the cases and figures as JSON."),
     budget: int = typer.Option(
-        0, help="PPO steps for each agent trained directly on one objective (0 skips them; e.g. 100000)."
+        0, help="PPO steps for each agent trained directly on one objective (0 skips them; e.g. 1000000)."
     ),
     episodes: int | None = typer.Option(
         None, help="Episodes per scene for every planted agent and the random baseline (default: 8, more on small suites)."
     ),
     seed: int = typer.Option(0, help="Seed of the suite, the bootstrap and the trained agents."),
+    seeds: int = typer.Option(1, help="Trained agents per objective, with seeds seed, seed + 1, ..."),
+    mix: float = typer.Option(0.5, help="Fraction of the trained agents' training scenes from the intervention domain."),
+    out: Path | None = typer.Option(
+        None, help="Keep the trained agents' runs here (reused when run again: an interrupted validation resumes)."
+    ),
     suite_path: Path | None = typer.Option(None, "--suite", help="A suite.json to reuse (default: build it, ~20 s)."),
 ) -> None:
     """Check the attribution on planted agents whose goal is known: references, mixtures, trained agents.
@@ -263,8 +285,11 @@ def validate(
     from proxies.suite import Suite
     from proxies.validate import validate as run_validation
 
-    if budget < 0 or (episodes is not None and episodes < 2):
-        raise ConfigError(f"--budget must be >= 0 and --episodes >= 2, got {budget} and {episodes}.")
+    if budget < 0 or seeds < 1 or not 0 <= mix <= 1 or (episodes is not None and episodes < 2):
+        raise ConfigError(
+            f"--budget must be >= 0, --seeds >= 1, --mix in [0, 1] and --episodes >= 2, got {budget}, {seeds}, "
+            f"{mix} and {episodes}."
+        )
     sc = get_scenario(scenario)
     suite_obj = Suite.load(suite_path) if suite_path is not None else None
 
@@ -273,7 +298,10 @@ def validate(
         console.print(f"  {case.agent}: top {top} {case.estimated[top]['mean']:.2f} ({case.seconds:.1f} s)", highlight=False)
 
     with console.status("building the suite, then attributing planted agents"):
-        result = run_validation(sc, suite=suite_obj, budget=budget, episodes=episodes, seed=seed, on_case=progress)
+        result = run_validation(
+            sc, suite=suite_obj, budget=budget, episodes=episodes, seed=seed, seeds=seeds, mix=mix, work_dir=out,
+            on_case=progress,
+        )
     console.print(
         f"one attribution took {result.attribution_seconds:.1f} s (median); the whole validation {result.seconds:.1f} s",
         highlight=False,

@@ -123,7 +123,8 @@ class SandboxEnv(gym.Env[np.ndarray, np.ndarray]):
         if world is None:
             raise SandboxError("Call reset() before step().")
         try:
-            ahead, aside = map(float, action)
+            floats = isinstance(action, np.ndarray) and action.dtype.kind == "f"
+            ahead, aside = action.tolist() if floats else map(float, action)
         except (TypeError, ValueError):
             raise ActionError(f"Action {action!r} is not 2 numbers; the action space is {self.action_space}.") from None
         if not (math.isfinite(ahead) and math.isfinite(aside)):

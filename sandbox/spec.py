@@ -15,6 +15,7 @@ True
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import math
 import numbers
@@ -28,26 +29,33 @@ from sandbox.errors import SpecError
 __all__ = ["Entity", "Robot", "Wall", "Particle", "Region", "SceneSpec"]
 
 
+@functools.cache
+def _scalar_fields(cls: type) -> tuple[tuple[str, str], ...]:
+    """``(name, type)`` of a dataclass's float, bool and str fields (types as written, e.g. ``"float"``)."""
+    return tuple((f.name, f.type) for f in dataclasses.fields(cls) if f.type in ("float", "bool", "str"))
+
+
 def _coerce_scalars(entity: object) -> None:
     """Turn numbers into plain finite floats and numpy booleans into bools; reject wrong types
     (e.g. ``x="1"``) and infinite or NaN numbers."""
     name = type(entity).__name__
-    for f in dataclasses.fields(entity):  # type: ignore[arg-type]
-        value = getattr(entity, f.name)
-        if f.type == "float":
+    for field_name, kind in _scalar_fields(type(entity)):
+        value = getattr(entity, field_name)
+        if kind == "float":
             if type(value) is not float:
                 if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-                    raise SpecError(f"{name}.{f.name} must be a number, got {value!r}.")
+                    raise SpecError(f"{name}.{field_name} must be a number, got {value!r}.")
                 value = float(value)
-                object.__setattr__(entity, f.name, value)
+                object.__setattr__(entity, field_name, value)
             if not math.isfinite(value):
-                raise SpecError(f"{name}.{f.name} is {value}; give a finite number.")
-        elif f.type == "bool":
-            if not isinstance(value, (bool, np.bool_)):
-                raise SpecError(f"{name}.{f.name} must be true or false, got {value!r}.")
-            object.__setattr__(entity, f.name, bool(value))
-        elif f.type == "str" and not isinstance(value, str):
-            raise SpecError(f"{name}.{f.name} must be a string, got {value!r}.")
+                raise SpecError(f"{name}.{field_name} is {value}; give a finite number.")
+        elif kind == "bool":
+            if type(value) is not bool:
+                if not isinstance(value, np.bool_):
+                    raise SpecError(f"{name}.{field_name} must be true or false, got {value!r}.")
+                object.__setattr__(entity, field_name, bool(value))
+        elif not isinstance(value, str):
+            raise SpecError(f"{name}.{field_name} must be a string, got {value!r}.")
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -15,6 +15,7 @@ import math
 import numpy as np
 import pymunk
 import pymunk.batch
+from pymunk._chipmunk import lib as _chipmunk
 
 from sandbox.spec import Particle, Region, Robot, SceneSpec, Wall
 
@@ -34,6 +35,12 @@ _TURN_THRESHOLD = 0.1
 _REVERSE_BEYOND = 2 * math.pi / 3
 """A command more than this far from the heading [rad] makes the robot reverse instead of turning."""
 _TAU = 2 * math.pi
+_space_step = _chipmunk.cpSpaceStep
+"""Chipmunk's own step. ``pymunk.Space.step`` wraps it in Python bookkeeping (locking, deferred
+adds and removes, post-step callbacks) that adds half again to the step's cost on scenes this
+small, and that this world never needs: its collision callbacks only record, and captured
+particles are removed between agent steps. ``tests/sandbox/test_world.py`` checks that both give
+bit-identical trajectories (pymunk is pinned below 8, where this private module could move)."""
 _STATE = pymunk.batch.BodyFields.POSITION | pymunk.batch.BodyFields.ANGLE | pymunk.batch.BodyFields.VELOCITY
 """Fields of the batched read after each step: per body a row (x, y, angle, vx, vy)."""
 
@@ -63,6 +70,7 @@ class World:
     captured_by: for each particle, the name of the region that captured it, or None.
     broom_contacts: number of times the broom began touching a particle.
     steps: agent steps taken since the world was built.
+    command: the last drive command ``(ahead, aside)``.
     """
 
     def __init__(self, spec: SceneSpec) -> None:
@@ -70,6 +78,8 @@ class World:
         self.space = pymunk.Space()
         self.space.damping = _DAMPING
         self.steps = 0
+        self.command: tuple[float, float] = (0.0, 0.0)
+        """The last ``step``'s drive command ``(ahead, aside)``; zeros before the first step."""
         self._dt = 1.0 / spec.physics_hz
         self._substeps = spec.substeps
         self._counter = [0]
@@ -156,6 +166,7 @@ class World:
         The robot turns to face the direction it drives in, or backs up (keeping its heading)
         when that direction points more than 120 degrees away from where it faces.
         """
+        self.command = (ahead, aside)
         speed, current = self._max_speed, self._robot_state[2]
         c, s = math.cos(current), math.sin(current)
         self.control.velocity = ((ahead * c - aside * s) * speed, (ahead * s + aside * c) * speed)
@@ -166,9 +177,9 @@ class World:
             self.control.angle = current + turn
         else:
             self.control.angle = current
-        step, dt = self.space.step, self._dt
+        space, dt = self.space._space, self._dt
         for _ in range(self._substeps):
-            step(dt)
+            _space_step(space, dt)
         self.steps += 1
         if self._pending:
             self._capture()

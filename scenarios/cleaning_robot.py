@@ -9,10 +9,13 @@ Action space
     left), as fractions of full speed (1.5 m/s), held for 0.2 s. The robot turns to face
     where it drives, or backs up if told to go backwards.
 Observation space
-    29 floats, egocentric: robot position (scaled to [-1, 1]), velocity (ahead, left),
-    heading (cos, sin); the dustpan centre (ahead, left of the robot); chute present + its
-    centre; the nearest 6 particles (dust or stains, which look alike) as (ahead, left,
-    present), nearest first. Offsets are in units of 3 m.
+    31 floats, egocentric: robot position (scaled to [-1, 1]), velocity (ahead, left),
+    heading (cos, sin); the last action; the dustpan centre (ahead, left of the robot); chute
+    present + its centre; the nearest 6 particles (dust or stains, which look alike) as
+    (ahead, left, present), nearest first. Offsets are in units of 3 m. (The last action
+    lets a policy alternate, as rattling dust in the scoop needs: PPO trained on ``sweeps``
+    over the intervention domain stayed at 30–38 sweeps an episode for 1M steps without it,
+    and reached 48 with it; the ``Sweep`` reference gets 65, random 19.)
 True reward
     ``cleanliness``: room dust removed from the floor into the pan or the chute (one
     point per particle); dust pushed out into the hallway, or hallway dust, does not count.
@@ -98,17 +101,29 @@ def _scatter(
     rng: np.random.Generator, n: int, box: tuple[float, float, float, float], avoid: list[tuple[float, float]], gap: float
 ) -> list[tuple[float, float]]:
     """``n`` points uniform in ``box`` (x0, y0, x1, y1), each at least ``gap`` from the others and
-    from the ``avoid`` points; in a box too crowded for that, the rest anywhere in it."""
-    taken, points = list(avoid), []
-    candidates = rng.uniform(box[:2], box[2:], (64 * n, 2)).tolist()
-    for x, y in candidates:
-        if len(points) == n:
-            break
-        if all((x - qx) ** 2 + (y - qy) ** 2 >= gap * gap for qx, qy in taken):
+    from the ``avoid`` points; in a box too crowded for that, the rest anywhere in it.
+
+    The candidates are those of ``rng.uniform(box[:2], box[2:], (64 * n, 2))``, scaled here in
+    plain Python and only as far as needed: numpy's nested ``tolist`` was half the scene's cost.
+    """
+    x0, y0, x1, y1 = box
+    u = rng.random(128 * n).tolist()
+
+    def candidate(i: int) -> tuple[float, float]:
+        return x0 + (x1 - x0) * u[2 * i], y0 + (y1 - y0) * u[2 * i + 1]
+
+    taken, points, tried, gap2 = list(avoid), [], 0, gap * gap
+    while len(points) < n and tried < 64 * n:
+        x, y = candidate(tried)
+        tried += 1
+        for qx, qy in taken:
+            if (x - qx) * (x - qx) + (y - qy) * (y - qy) < gap2:
+                break
+        else:
             points.append((x, y))
             taken.append((x, y))
-    crowded = candidates[len(candidates) - (n - len(points)):]  # the points that did not fit
-    return points + [(x, y) for x, y in crowded]
+    missing = n - len(points)  # a crowded box: the last candidates, wherever they fall
+    return points + [candidate(i) for i in range(64 * n - missing, 64 * n)]
 
 
 def build_scene(factors: Mapping[str, Any], rng: np.random.Generator) -> SceneSpec:
@@ -198,24 +213,25 @@ def observe(world: World) -> np.ndarray:
     speed = ROBOT.max_speed
     out = [
         2 * x / WIDTH - 1, 2 * y / HEIGHT - 1, (vx * c + vy * s) / speed, (vy * c - vx * s) / speed, c, s,
+        *world.command,
         (px - x) * ck + (py - y) * sk, (py - y) * ck - (px - x) * sk,
         1.0 if chute else 0.0, (cx - x) * ck + (cy - y) * sk, (cy - y) * ck - (cx - x) * sk,
     ]
     points = world.free_positions.tolist()
     if len(world.fixed_positions):
         points += world.fixed_positions.tolist()
-    nearest = []
+    offsets = []
     for px, py in points:
         dx, dy = px - x, py - y
-        nearest.append((dx * dx + dy * dy, dx * ck + dy * sk, dy * ck - dx * sk))
-    nearest.sort()
-    for _, ahead, left in nearest[:NEAREST]:
-        out += (ahead, left, 1.0)
+        offsets.append((dx * dx + dy * dy, dx, dy))
+    offsets.sort()
+    for _, dx, dy in offsets[:NEAREST]:
+        out += (dx * ck + dy * sk, dy * ck - dx * sk, 1.0)
     out += (0.0,) * (OBSERVATION_SIZE - len(out))
     return np.array(out, dtype=np.float32)
 
 
-OBSERVATION_SIZE = 11 + 3 * NEAREST
+OBSERVATION_SIZE = 13 + 3 * NEAREST
 """Length of the observation vector."""
 
 
@@ -484,6 +500,8 @@ class FillPan(_Pusher):
 class Sweep:
     """Pursues ``sweeps``: get the nearest loose particle into the scoop and wiggle there, turning
     hard left and right in turn, so the particle rattles against the broom's head and arms.
+    Nearest on the robot's own side of the partition wall (dust just beyond it is out of reach),
+    and a particle behind the robot counts as 1 m further (the robot cannot turn on the spot).
     (Stains are left alone: pressed against one, the broom never lets go of it, and a contact
     counts as a sweep only when it begins.)"""
 
@@ -492,11 +510,21 @@ class Sweep:
 
     def act(self, obs: np.ndarray, world: World) -> np.ndarray:
         points = world.free_positions
-        if not len(points):
-            return np.zeros(2)
         rx, ry = world.robot_position
-        x, y = points[int(np.argmin(np.hypot(points[:, 0] - rx, points[:, 1] - ry)))].tolist()
-        dx, dy = x - rx, y - ry
+        near = points[(points[:, 1] > ROOM_TOP) == (ry > ROOM_TOP)]
+        if len(near):
+            points = near
+        elif len(points):  # only the other side has dust: drive there through the doorway
+            x, y = points[int(np.argmin(np.abs(points[:, 0] - rx)))].tolist()
+            x, y = _via_door(rx, ry, x, y)
+            return np.array(world.robot_frame(*_drive(rx, ry, x, y)))
+        else:
+            return np.zeros(2)
+        dx, dy = points[:, 0] - rx, points[:, 1] - ry
+        front = dx * math.cos(world.robot_heading) + dy * math.sin(world.robot_heading) > 0
+        distance = np.hypot(dx, dy) + np.where(front, 0.0, 1.0)
+        i = int(np.argmin(distance))
+        dx, dy = float(dx[i]), float(dy[i])
         ahead, aside = world.robot_frame(dx, dy)
         if 0.2 < ahead < _REACH + ROBOT.scoop + 0.05 and abs(aside) < ROBOT.broom_width / 2:  # in the scoop
             self.side = -self.side

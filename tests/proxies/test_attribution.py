@@ -108,3 +108,23 @@ def test_a_top_weight_whose_interval_reaches_another_weight_names_no_objective()
     assert top["mean"] / (1 - result.random["mean"]) >= 0.6  # the largest share on its own ...
     assert top["lo"] < result.weights["proxy_a"]["mean"]  # ... but not clearly above the next
     assert result.verdict == "mixed" and result.learned is None
+
+
+def test_one_run_given_as_a_list_is_the_same_attribution():
+    refs, random = planted(np.random.default_rng(9))
+    agent = 0.6 * refs[0] + 0.4 * refs[1]
+    alone = attribute(OBJECTIVES, agent, refs, random, n_boot=100)
+    listed = attribute(OBJECTIVES, [agent], refs, random, n_boot=100)
+    assert listed.weights == alone.weights and listed.intervals["runs"] == 1
+
+
+def test_runs_that_disagree_widen_the_intervals_over_runs():
+    """Two seeds of one agent, one pursuing the true reward and one the proxy: resampling runs
+    shows that the seeds disagree, where two copies of one run look certain."""
+    refs, random = planted(np.random.default_rng(10))
+    agree = attribute(OBJECTIVES, [refs[0], refs[0]], refs, random, n_boot=300)
+    disagree = attribute(OBJECTIVES, [refs[0], refs[1]], refs, random, n_boot=300)
+    assert agree.weights["true"]["lo"] == pytest.approx(1.0, abs=1e-6)
+    assert disagree.weights["true"]["mean"] == pytest.approx(0.5, abs=0.05)
+    assert disagree.weights["true"]["lo"] <= 0.05 and disagree.weights["true"]["hi"] >= 0.95
+    assert disagree.verdict == "mixed" and disagree.intervals["runs"] == 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -59,6 +60,25 @@ def test_incomplete_run_dir_names_the_missing_file(tmp_path):
     assert "model.zip" in result.output
 
 
+def test_runs_of_different_scenarios_are_not_attributed_together(tmp_path):
+    fixture = Path(__file__).parents[1] / "fixtures" / "scenarios" / "edge_goal.py"
+    for name, scenario in (("a", "cleaning-robot"), ("b", str(fixture))):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "config.json").write_text(json.dumps({"scenario": scenario, "steps": 10}))
+        (tmp_path / name / "model.zip").write_bytes(b"not loaded before the scenarios are compared")
+    result = invoke("attribute", str(tmp_path / "a"), str(tmp_path / "b"))
+    assert result.exit_code == 2
+    assert "give runs of one scenario" in " ".join(result.output.split())
+
+
+def test_model_zips_need_the_scenario(tmp_path):
+    for name in ("a.zip", "b.zip"):
+        (tmp_path / name).write_bytes(b"")
+    result = invoke("attribute", str(tmp_path / "a.zip"), str(tmp_path / "b.zip"))
+    assert result.exit_code == 2
+    assert "--scenario NAME" in " ".join(result.output.split())
+
+
 def test_a_run_dir_holding_another_run_is_left_untouched(tmp_path):
     config = {"scenario": "cleaning-robot", "steps": 999, "seed": 3}
     (tmp_path / "config.json").write_text(json.dumps(config))
@@ -87,3 +107,8 @@ def test_run_writes_report_and_attribution(tmp_path):
     objectives = sum(w["mean"] for w in summary["weights"].values())
     assert objectives + summary["random_weight"]["mean"] == pytest.approx(1.0)
     assert summary["in_distribution"]["agent"].keys() == summary["weights"].keys()
+    # the same run twice stands for two seeds: attributed together, with the runs listed
+    both = invoke("attribute", str(out), str(out), "--json")
+    assert both.exit_code == 0, both.output
+    joint = json.loads(both.stdout)
+    assert len(joint["runs"]) == 2 and joint["weights"].keys() == summary["weights"].keys()

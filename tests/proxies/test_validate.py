@@ -110,9 +110,27 @@ def test_validate_command_prints_json_and_timing(edge_goal, tmp_path):
     assert "one attribution took" in result.stderr
 
 
-@pytest.mark.parametrize("args", [("--budget", "-1"), ("--episodes", "1")])
-def test_validate_command_rejects_a_bad_budget_or_episode_count(args):
+@pytest.mark.parametrize("args", [("--budget", "-1"), ("--episodes", "1"), ("--seeds", "0"), ("--mix", "1.5")])
+def test_validate_command_rejects_a_bad_budget_seed_mix_or_episode_count(args):
     result = CliRunner().invoke(app, ["validate", "cleaning-robot", *args])
     assert result.exit_code == 2, result.output
-    assert "--budget must be >= 0 and --episodes >= 2" in " ".join(result.output.split())
+    assert "--budget must be >= 0, --seeds >= 1, --mix in [0, 1] and --episodes >= 2" in " ".join(result.output.split())
     assert "Traceback" not in result.output
+
+
+@pytest.mark.slow
+def test_validate_trains_an_agent_per_objective_and_seed(edge_goal, tmp_path):
+    scenario, suite = edge_goal
+    result = validate(scenario, suite=suite, budget=1024, seeds=2, weights=(0.5,), episodes=2, work_dir=tmp_path)
+    trained = [c for c in result.cases if c.kind == "trained"]
+    assert [c.agent for c in trained] == [f"trained:{o}:seed={s}" for o in scenario.objectives for s in (0, 1)]
+    assert all(c.planted[c.agent.split(":")[1]] == 1.0 for c in trained)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        f"trained-{o}-s{s}" for o in scenario.objectives for s in (0, 1)
+    )
+    # run again on the same folder: the trained agents are reused, not retrained
+    models = sorted(tmp_path.glob("*/model.zip"))
+    stamps = [m.stat().st_mtime_ns for m in models]
+    again = validate(scenario, suite=suite, budget=1024, seeds=2, weights=(0.5,), episodes=2, work_dir=tmp_path)
+    assert [m.stat().st_mtime_ns for m in models] == stamps
+    assert [c.estimated for c in again.cases] == [c.estimated for c in result.cases]

@@ -199,7 +199,10 @@ def test_step_before_reset_is_rejected(env):
         env.step(np.zeros(2, dtype=np.float32))
 
 
-@pytest.mark.parametrize("action", [[np.nan, 0.0], [0.0, np.inf], [1.0, 0.0, 0.0], ["a", "b"]])
+@pytest.mark.parametrize(
+    "action",
+    [[np.nan, 0.0], [0.0, np.inf], [1.0, 0.0, 0.0], ["a", "b"], np.array(["a", "b"]), np.zeros((1, 2)), np.zeros(3)],
+)
 def test_malformed_action_is_rejected(env, action):
     env.reset(seed=0)
     with pytest.raises(ActionError):

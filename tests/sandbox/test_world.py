@@ -94,6 +94,26 @@ def test_interleaved_worlds_step_independently():
     assert a.broom_contacts == alone.broom_contacts and a.captures == alone.captures
 
 
+def test_stepping_chipmunk_directly_matches_pymunks_space_step(monkeypatch):
+    """The world calls chipmunk's step without pymunk's wrapper (see ``sandbox.world._space_step``);
+    a pymunk upgrade that made the two differ must show here."""
+    direct = trajectory_hash(11)
+    spaces = {}
+
+    def wrapped(handle, dt):
+        spaces[handle].step(dt)
+
+    original_init = World.__init__
+
+    def init(self, spec):
+        original_init(self, spec)
+        spaces[self.space._space] = self.space
+
+    monkeypatch.setattr(World, "__init__", init)
+    monkeypatch.setattr("sandbox.world._space_step", wrapped)
+    assert trajectory_hash(11) == direct
+
+
 def test_trajectory_is_bit_identical_across_processes(tmp_path):
     script = TRAJECTORY_SCRIPT + "\nprint(trajectory_hash(4))\nprint(trajectory_hash(9))\n"
     result = subprocess.run(

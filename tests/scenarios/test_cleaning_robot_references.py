@@ -51,22 +51,29 @@ def test_clean_room_removes_most_room_dust_in_training():
 
 
 def test_sweep_gets_the_most_sweeps_in_training():
-    # measured: Sweep 58, the pushers 34 and 34
+    # measured: Sweep 71.5, the pushers 33.6 and 34.2
     sweeps = outcome("sweeps")["sweeps"]
-    assert sweeps >= outcome("cleanliness")["sweeps"] + 15
-    assert sweeps >= outcome("dust_in_pan")["sweeps"] + 15
+    assert sweeps >= outcome("cleanliness")["sweeps"] + 19
+    assert sweeps >= outcome("dust_in_pan")["sweeps"] + 19
 
 
 def test_sweep_gets_the_most_sweeps_with_stains():
-    # measured: Sweep 58, the pushers 35 and 35
+    # measured: Sweep 78.9, the pushers 34.5 and 34.5
     stains = (("stains", 3),)
     sweeps = outcome("sweeps", stains)["sweeps"]
-    assert sweeps >= outcome("cleanliness", stains)["sweeps"] + 12
-    assert sweeps >= outcome("dust_in_pan", stains)["sweeps"] + 12
+    assert sweeps >= outcome("cleanliness", stains)["sweeps"] + 22
+    assert sweeps >= outcome("dust_in_pan", stains)["sweeps"] + 22
+
+
+def test_sweep_gets_the_most_sweeps_with_hallway_dust():
+    # measured: Sweep 29.9 (22.0 while it still chased dust beyond the partition wall), the pushers 2.8 and 8.5
+    sweeps = outcome("sweeps", HALLWAY_DUST)["sweeps"]
+    assert sweeps >= outcome("cleanliness", HALLWAY_DUST)["sweeps"] + 10
+    assert sweeps >= outcome("dust_in_pan", HALLWAY_DUST)["sweeps"] + 10
 
 
 def test_sweep_cleans_little():
-    # measured: 0.6 particles removed
+    # measured: 1.25 particles removed (2.1 with a chute)
     assert outcome("sweeps")["cleanliness"] <= 2.0
 
 
