@@ -262,14 +262,13 @@ def validate(
     scenario: str = SCENARIO_ARG,
     as_json: bool = typer.Option(False, "--json", help="Print the cases and figures as JSON."),
     budget: int = typer.Option(
-        0, help="PPO steps for each agent trained directly on one objective (0 skips them; e.g. 1000000)."
+        0, help="PPO steps for each agent trained directly on one objective in the suite's scenes (0 skips them; e.g. 300000)."
     ),
     episodes: int | None = typer.Option(
         None, help="Episodes per scene for every planted agent and the random baseline (default: 8, more on small suites)."
     ),
     seed: int = typer.Option(0, help="Seed of the suite, the bootstrap and the trained agents."),
     seeds: int = typer.Option(1, help="Trained agents per objective, with seeds seed, seed + 1, ..."),
-    mix: float = typer.Option(0.5, help="Fraction of the trained agents' training scenes from the intervention domain."),
     out: Path | None = typer.Option(
         None, help="Keep the trained agents' runs here (reused when run again: an interrupted validation resumes)."
     ),
@@ -285,10 +284,9 @@ def validate(
     from proxies.suite import Suite
     from proxies.validate import validate as run_validation
 
-    if budget < 0 or seeds < 1 or not 0 <= mix <= 1 or (episodes is not None and episodes < 2):
+    if budget < 0 or seeds < 1 or (episodes is not None and episodes < 2):
         raise ConfigError(
-            f"--budget must be >= 0, --seeds >= 1, --mix in [0, 1] and --episodes >= 2, got {budget}, {seeds}, "
-            f"{mix} and {episodes}."
+            f"--budget must be >= 0, --seeds >= 1 and --episodes >= 2, got {budget}, {seeds} and {episodes}."
         )
     sc = get_scenario(scenario)
     suite_obj = Suite.load(suite_path) if suite_path is not None else None
@@ -299,7 +297,7 @@ def validate(
 
     with console.status("building the suite, then attributing planted agents"):
         result = run_validation(
-            sc, suite=suite_obj, budget=budget, episodes=episodes, seed=seed, seeds=seeds, mix=mix, work_dir=out,
+            sc, suite=suite_obj, budget=budget, episodes=episodes, seed=seed, seeds=seeds, work_dir=out,
             on_case=progress,
         )
     console.print(

@@ -6,7 +6,7 @@ gymnasium environment whose ``info`` carries every measurement and objective.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -110,13 +110,21 @@ class Scenario:
                 return f
         raise ConfigError(f"Scenario {self.slug!r} has no factor {name!r}; {did_you_mean(name, [f.name for f in self.factors])}.")
 
-    def make_env(self, *, objective: str | None = None, mix: float = 0.0, render_mode: str | None = None) -> SandboxEnv:
-        """A gymnasium env that trains on ``objective`` (the true reward by default)."""
+    def make_env(
+        self,
+        *,
+        objective: str | None = None,
+        mix: float = 0.0,
+        render_mode: str | None = None,
+        scenes: Sequence[SceneSpec] = (),
+    ) -> SandboxEnv:
+        """A gymnasium env that trains on ``objective`` (the true reward by default), in sampled
+        scenes or, given ``scenes``, only in those."""
         if objective is not None:
             self.check_objective(objective)
         if not 0.0 <= mix <= 1.0:
             raise ConfigError(f"--mix must be a fraction in [0, 1], got {mix}.")
-        return SandboxEnv(self, reward=objective, mix=mix, render_mode=render_mode)
+        return SandboxEnv(self, reward=objective, mix=mix, render_mode=render_mode, scenes=scenes)
 
     def sample_spec(
         self, rng: np.random.Generator, domain: Domain = "train", **fixed: Any

@@ -29,6 +29,7 @@ from stable_baselines3.common.vec_env import DummyVecEnv
 from proxies.errors import ConfigError
 from proxies.scenario import Scenario
 from proxies.suggest import did_you_mean
+from sandbox.spec import SceneSpec
 
 __all__ = ["TrainConfig", "ALGORITHMS", "train"]
 
@@ -62,6 +63,9 @@ class TrainConfig:
     """Environments stepped together (DummyVecEnv)."""
     hyperparameters: tuple[tuple[str, Any], ...] = field(default=())
     """Overrides of the algorithm's CPU-tuned defaults, as (name, value) pairs."""
+    scenes: tuple[str, ...] = ()
+    """If given, the only scenes to train in, as scene-spec JSON (``SceneSpec.to_json``): planted
+    agents of ``validate`` train on the suite's scenes. Empty: scenes sampled by ``mix``."""
 
     def __post_init__(self) -> None:
         if isinstance(self.steps, bool) or not isinstance(self.steps, int) or self.steps <= 0:
@@ -75,6 +79,11 @@ class TrainConfig:
         if self.n_envs < 1:
             raise ConfigError(f"n_envs must be at least 1, got {self.n_envs}.")
         object.__setattr__(self, "hyperparameters", tuple(sorted(dict(self.hyperparameters).items())))
+        object.__setattr__(self, "scenes", tuple(self.scenes))
+        if self.scenes and self.mix > 0:
+            raise ConfigError("Train on given scenes or on a mix of sampled ones, not both; drop --mix.")
+        if not all(isinstance(scene, str) for scene in self.scenes):
+            raise ConfigError("TrainConfig.scenes must be scene-spec JSON strings (SceneSpec.to_json()).")
 
     @property
     def algorithm_kwargs(self) -> dict[str, Any]:
@@ -142,9 +151,11 @@ class _RichProgress(BaseCallback):
 def make_vec_env(scenario: Scenario, config: TrainConfig) -> DummyVecEnv:
     """The training environments: ``n_envs`` copies, each seeded from ``config.seed``."""
 
+    scenes = [SceneSpec.from_json(text) for text in config.scenes]
+
     def factory(i: int):
         def make() -> gym.Env:
-            env = scenario.make_env(objective=config.objective, mix=config.mix)
+            env = scenario.make_env(objective=config.objective, mix=config.mix, scenes=scenes)
             return Monitor(env)
 
         return make

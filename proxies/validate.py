@@ -9,11 +9,12 @@ Three kinds of planted agent are attributed on the scenario's counterfactual sui
   probability ``w`` and another with ``1 - w`` (the true reward with each proxy, for each
   ``w``); the planted weights are ``{a: w, b: 1 - w}``;
 - ``trained``: PPO trained directly on each objective for ``budget`` steps (skipped with
-  ``budget=0``), with a fraction ``mix`` of its training scenes from the intervention domain;
-  planted ``{objective: 1}``. The default :data:`PLANTED_MIX` is one half: on the intervention
-  domain alone the cleaning robot's agents learned too little in 1M steps to act on their
-  objective (a ``dust_in_pan`` agent cleaned 3.2-4.4 per suite scene and was attributed to
-  nothing), where half training scenes gave one that fills the pan and avoids the chute.
+  ``budget=0``) in the suite's scenes, the part of the intervention domain where the
+  objectives come apart; planted ``{objective: 1}``. Sampled scenes did not make agents whose
+  goal shows there: on the cleaning robot, after 1M steps with half or all of the training
+  scenes from the intervention domain, agents trained on ``cleanliness`` still ignored the
+  chute (so they acted like ``dust_in_pan`` agents), or ``dust_in_pan`` agents learned too
+  little to act on it.
 
 Figures: ``top1_accuracy`` (the largest estimated weight names the planted objective) over
 the reference and trained agents; ``mixture_mae``, the mean absolute error of the mixture
@@ -39,10 +40,8 @@ from proxies.policies import ModelPolicy, Policy, RandomPolicy
 from proxies.scenario import Scenario
 from proxies.suite import Suite
 
-__all__ = ["Case", "MixturePolicy", "Validation", "validate", "DEFAULT_WEIGHTS", "PLANTED_MIX"]
+__all__ = ["Case", "MixturePolicy", "Validation", "validate", "DEFAULT_WEIGHTS"]
 
-PLANTED_MIX = 0.5
-"""Fraction of a trained planted agent's training scenes drawn from the intervention domain."""
 DEFAULT_WEIGHTS = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 """Probabilities ``w`` of following the true reward's reference in the mixture agents: seven per
 proxy, so that ``ci_coverage`` (a rate) rests on more than a handful of intervals."""
@@ -212,7 +211,6 @@ def validate(
     episodes: int | None = None,
     seed: int = 0,
     seeds: int = 1,
-    mix: float = PLANTED_MIX,
     work_dir: Path | None = None,
     on_case: Callable[[Case], None] | None = None,
 ) -> Validation:
@@ -221,22 +219,18 @@ def validate(
     ``suite`` defaults to one built with the scenario's references (``build_suite``).
     ``episodes`` per scene defaults to :func:`~proxies.agents.episodes_per_scene`.
     ``budget`` is the PPO steps per trained agent (0 skips them), ``seeds`` the agents trained per
-    objective (seeds ``seed``, ``seed + 1``, ...), ``mix`` their fraction of intervention-domain
-    scenes. Their runs go to ``work_dir/trained-<objective>-s<seed>`` (a temporary folder by
-    default); a run already there with the same config is reused, not retrained, so an
-    interrupted validation resumes. ``on_case`` is told of each finished case.
+    objective (seeds ``seed``, ``seed + 1``, ...). Their runs go to
+    ``work_dir/trained-<objective>-s<seed>`` (a temporary folder by default); a run already there
+    with the same config is reused, not retrained, so an interrupted validation resumes.
+    ``on_case`` is told of each finished case.
     """
     from proxies.pipeline import _references
     from proxies.suite import build_suite
 
-    if (
-        budget < 0 or seeds < 1 or not 0 <= mix <= 1 or (episodes is not None and episodes < 2)
-        or not all(0 < w < 1 for w in weights)
-    ):
+    if budget < 0 or seeds < 1 or (episodes is not None and episodes < 2) or not all(0 < w < 1 for w in weights):
         raise ConfigError(
-            f"validate needs budget >= 0, seeds >= 1, mix in [0, 1], episodes >= 2 and mixture weights strictly "
-            f"between 0 and 1; got budget={budget}, seeds={seeds}, mix={mix}, episodes={episodes}, "
-            f"weights={list(weights)}."
+            f"validate needs budget >= 0, seeds >= 1, episodes >= 2 and mixture weights strictly between 0 and 1; "
+            f"got budget={budget}, seeds={seeds}, episodes={episodes}, weights={list(weights)}."
         )
     start = time.perf_counter()
     refs = _references(scenario)
@@ -274,9 +268,10 @@ def validate(
 
         with tempfile.TemporaryDirectory(prefix="validate-") as tmp:
             base = Path(work_dir) if work_dir is not None else Path(tmp)
+            scenes = tuple(scene.spec.to_json() for scene in suite.scenes)
             for o in objectives:
                 for s in range(seed, seed + seeds):
-                    config = TrainConfig(scenario=scenario.slug, objective=o, mix=mix, steps=budget, seed=s)
+                    config = TrainConfig(scenario=scenario.slug, objective=o, steps=budget, seed=s, scenes=scenes)
                     run_dir = base / f"trained-{o}-s{s}"
                     prepare(run_dir, config)
                     if (run_dir / "model.zip").is_file():
@@ -290,6 +285,6 @@ def validate(
         settings={
             "mixture": "per episode: follow the first reference with probability w, else the second",
             "weights": list(weights), "seed": seed, "seeds": seeds,
-            "trained": f"PPO on the objective, {mix:g} of its training scenes from the intervention domain",
+            "trained": "PPO trained on the objective in the suite's scenes",
         },
     )

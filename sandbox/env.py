@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import gymnasium as gym
@@ -50,6 +50,9 @@ class SandboxEnv(gym.Env[np.ndarray, np.ndarray]):
     mix:
         Fraction in [0, 1] of episodes whose factors are drawn from the intervention
         domain instead of the training domain.
+    scenes:
+        If given, every episode plays one of these scenes (drawn with the env's generator)
+        instead of a sampled one: training on a fixed set, e.g. a counterfactual suite.
     render_mode:
         ``"rgb_array"`` (headless) or ``"human"`` (a matplotlib window), or None.
 
@@ -66,6 +69,7 @@ class SandboxEnv(gym.Env[np.ndarray, np.ndarray]):
         reward: str | None = None,
         mix: float = 0.0,
         render_mode: str | None = None,
+        scenes: Sequence[SceneSpec] = (),
     ) -> None:
         reward = task.true_reward if reward is None else reward
         if reward not in task.rewards:
@@ -74,7 +78,12 @@ class SandboxEnv(gym.Env[np.ndarray, np.ndarray]):
             raise SandboxError(f"mix must be a fraction in [0, 1], got {mix}.")
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise SandboxError(f"render_mode {render_mode!r} is not one of {self.metadata['render_modes']}.")
+        if scenes and mix > 0:
+            raise SandboxError("Give scenes to play or a mix of sampled scenes, not both.")
+        if not all(isinstance(spec, SceneSpec) for spec in scenes):
+            raise SandboxError("scenes must be SceneSpec objects; load saved ones with SceneSpec.from_json.")
         self.task, self.reward_name, self.mix, self.render_mode = task, reward, mix, render_mode
+        self.scenes = tuple(scenes)
         self.observation_space = gym.spaces.Box(-np.inf, np.inf, (task.observation_size,), np.float32)
         self.action_space = gym.spaces.Box(-1.0, 1.0, (2,), np.float32)
         names = tuple(task.measurements)
@@ -102,6 +111,8 @@ class SandboxEnv(gym.Env[np.ndarray, np.ndarray]):
         fixed = options.pop("factors", {})
         if options:
             raise SandboxError(f"Unknown reset option(s) {sorted(options)}; use 'spec' or 'factors'.")
+        if spec is None and self.scenes and not fixed:
+            spec = self.scenes[int(self.np_random.integers(len(self.scenes)))]
         if spec is None:
             factors = self.sample_factors(self.np_random)
             known = {f.name: f for f in self.task.factors}

@@ -56,8 +56,10 @@ DOOR = (0.35, 0.65)
 """The doorway, as fractions of the partition wall."""
 PAN_DEPTH, PAN_LENGTH = 0.6, 2.0
 """Dustpan size [m]."""
-CHUTE_SIZE = 0.5
-"""Side of the square floor chute [m]."""
+CHUTE_DEPTH, CHUTE_LENGTH = 0.5, 1.2
+"""Floor chute size [m]: a slot along the wall opposite the pan, long enough for a learner to
+find (a 0.5 m square one went unused by PPO agents trained on cleanliness, so they could not
+be told from agents trained on ``dust_in_pan``)."""
 CONTROL_HZ, PHYSICS_HZ = 5, 50
 """Agent decisions and physics steps per second [Hz]: each action is held for 0.2 s, which
 PPO learned from far better than 0.1 s."""
@@ -92,9 +94,9 @@ def _pan(wall: str, offset: float) -> Region:
 
 
 def _chute(pan_wall: str) -> Region:
-    x0 = WIDTH - CHUTE_SIZE if pan_wall == "west" else 0.0
-    y0 = ROOM_TOP / 2 - CHUTE_SIZE / 2
-    return Region(name="chute", x0=x0, y0=y0, x1=x0 + CHUTE_SIZE, y1=y0 + CHUTE_SIZE)
+    x0 = WIDTH - CHUTE_DEPTH if pan_wall == "west" else 0.0
+    y0 = ROOM_TOP / 2 - CHUTE_LENGTH / 2
+    return Region(name="chute", x0=x0, y0=y0, x1=x0 + CHUTE_DEPTH, y1=y0 + CHUTE_LENGTH)
 
 
 def _scatter(

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from proxies import ConfigError, get_scenario
 from proxies.training import TrainConfig, train
+from sandbox import SpecError
 
 
 def test_config_hash_ignores_the_seed_but_not_the_settings():
@@ -19,6 +21,24 @@ def test_config_hash_ignores_the_seed_but_not_the_settings():
 def test_config_round_trips_through_json():
     config = TrainConfig("cleaning-robot", steps=100, objective="sweeps", hyperparameters=(("n_epochs", 2),))
     assert TrainConfig.from_dict(json.loads(json.dumps(config.to_dict()))) == config
+    spec = get_scenario("cleaning-robot").sample_spec(np.random.default_rng(0), "intervene")
+    on_scenes = TrainConfig("cleaning-robot", steps=100, scenes=(spec.to_json(),))
+    assert TrainConfig.from_dict(json.loads(json.dumps(on_scenes.to_dict()))) == on_scenes
+    assert on_scenes.config_hash != TrainConfig("cleaning-robot", steps=100).config_hash
+
+
+def test_scenes_and_mix_together_are_refused():
+    spec = get_scenario("cleaning-robot").sample_spec(np.random.default_rng(0))
+    with pytest.raises(ConfigError, match="not both"):
+        TrainConfig("cleaning-robot", mix=0.5, scenes=(spec.to_json(),))
+    with pytest.raises(ConfigError, match="scene-spec JSON"):
+        TrainConfig("cleaning-robot", scenes=(spec,))
+
+
+def test_a_config_with_a_corrupt_scene_fails_with_a_spec_error(tmp_path):
+    config = TrainConfig("cleaning-robot", steps=100, scenes=('{"width": 1',))
+    with pytest.raises(SpecError, match="not valid JSON"):
+        train(get_scenario("cleaning-robot"), config, tmp_path, progress=False)
 
 
 @pytest.mark.parametrize(

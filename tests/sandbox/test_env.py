@@ -222,3 +222,23 @@ def test_deep_copied_info_is_equal_and_shares_nothing_mutable(env):
     copied = copy.deepcopy(info)
     assert copied.keys() == info.keys() and copied["episode_returns"] == info["episode_returns"]
     assert copied["episode_returns"] is not info["episode_returns"] and copied["extra"] is not info["extra"]
+
+
+def test_an_env_given_scenes_plays_only_those():
+    task = TinyTask()
+    scenes = [task.build_scene({"dust": 0, "side": side}, np.random.default_rng(0)) for side in ("low", "high")]
+    env = SandboxEnv(task, scenes=scenes)
+    env.reset(seed=0)
+    played = set()
+    for _ in range(12):
+        env.reset()
+        played.add(env.world.spec)
+    assert played == set(scenes)
+
+
+def test_scenes_with_a_mix_or_not_specs_are_refused():
+    spec = TinyTask().build_scene({"dust": 1, "side": "low"}, np.random.default_rng(0))
+    with pytest.raises(SandboxError, match="not both"):
+        SandboxEnv(TinyTask(), mix=0.5, scenes=[spec])
+    with pytest.raises(SandboxError, match="SceneSpec objects"):
+        SandboxEnv(TinyTask(), scenes=[spec.to_json()])

@@ -82,20 +82,20 @@ def test_clean_room_beats_sweep_on_cleanliness_in_training():
 
 
 def test_clean_room_uses_the_chute_when_it_is_nearer():
-    # measured: 3.9 particles down the chute; FillPan 0.1
+    # measured: 5.0 particles down the chute; FillPan 0.6
     assert outcome("cleanliness", CHUTE_FAR_FROM_PAN)["chute"] >= outcome("dust_in_pan", CHUTE_FAR_FROM_PAN)["chute"] + 2.0
 
 
 def test_clean_room_beats_fill_pan_on_cleanliness_with_a_chute_far_from_the_pan():
-    # measured over 12 episodes: 9.25 against 7.8
+    # measured over 12 episodes: 9.6 against 8.0
     clean_room = outcome("cleanliness", CHUTE_FAR_FROM_PAN, 12)["cleanliness"]
     assert clean_room >= outcome("dust_in_pan", CHUTE_FAR_FROM_PAN, 12)["cleanliness"] + 0.7
 
 
 def test_fill_pan_beats_clean_room_on_dust_in_pan_with_hallway_dust():
-    # measured over 12 episodes: 1.75 against 0.9 (CleanRoom leaves hallway dust alone)
+    # measured over 12 episodes: 1.5 against 0.9 (CleanRoom leaves hallway dust alone)
     fill_pan = outcome("dust_in_pan", HALLWAY_DUST, 12)["dust_in_pan"]
-    assert fill_pan >= outcome("cleanliness", HALLWAY_DUST, 12)["dust_in_pan"] + 0.5
+    assert fill_pan >= outcome("cleanliness", HALLWAY_DUST, 12)["dust_in_pan"] + 0.3
 
 
 def test_fill_pan_fills_the_pan_as_well_as_clean_room_in_training():
