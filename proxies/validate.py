@@ -25,6 +25,7 @@ agents whose intervals all cover).
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -266,8 +267,9 @@ def validate(
         from proxies.rundir import prepare
         from proxies.training import TrainConfig, train
 
-        with tempfile.TemporaryDirectory(prefix="validate-") as tmp:
-            base = Path(work_dir) if work_dir is not None else Path(tmp)
+        kept = contextlib.nullcontext(work_dir) if work_dir is not None else None
+        with kept or tempfile.TemporaryDirectory(prefix="validate-") as folder:
+            base = Path(folder)
             scenes = tuple(scene.spec.to_json() for scene in suite.scenes)
             for o in objectives:
                 for s in range(seed, seed + seeds):
