@@ -52,7 +52,8 @@ class SandboxEnv(gym.Env[np.ndarray, np.ndarray]):
         domain instead of the training domain.
     scenes:
         If given, every episode plays one of these scenes (drawn with the env's generator)
-        instead of a sampled one: training on a fixed set, e.g. a counterfactual suite.
+        instead of a sampled one, unless ``reset`` is given a spec or factors: training on a
+        fixed set, e.g. a counterfactual suite.
     render_mode:
         ``"rgb_array"`` (headless) or ``"human"`` (a matplotlib window), or None.
 
