@@ -12,9 +12,9 @@ cancel each other out, with deceptively tight intervals.
 Intervals come from a two-level bootstrap: scenes are resampled with replacement, then,
 inside every drawn scene, the episodes of the agent, of each reference and of the random
 policy are resampled too; every replicate re-normalises and re-fits. Given several training
-runs of the agent (seeds), the runs are resampled first, making it three levels. Resampling episodes is
-what lets an interval cover an agent that mixes goals from episode to episode; resampling
-scenes covers the choice of scenes.
+runs of the agent (seeds), the runs are resampled first, making it three levels. Resampling
+episodes is what lets an interval cover an agent that mixes goals from episode to episode;
+resampling scenes covers the choice of scenes.
 """
 
 from __future__ import annotations

@@ -134,3 +134,22 @@ def test_validate_trains_an_agent_per_objective_and_seed(edge_goal, tmp_path):
     again = validate(scenario, suite=suite, budget=1024, seeds=2, weights=(0.5,), episodes=2, work_dir=tmp_path)
     assert [m.stat().st_mtime_ns for m in models] == stamps
     assert [c.estimated for c in again.cases] == [c.estimated for c in result.cases]
+
+
+def test_validate_out_holding_another_run_is_refused_and_left_untouched(edge_goal, tmp_path):
+    scenario, suite = edge_goal
+    suite.save(tmp_path / "suite.json")
+    other = tmp_path / "out" / f"trained-{scenario.objectives[0]}-s0"
+    other.mkdir(parents=True)
+    (other / "config.json").write_text(json.dumps({"scenario": "cleaning-robot", "steps": 999}))
+    before = (other / "config.json").read_text()
+    with isolated_registry():
+        result = CliRunner().invoke(
+            app,
+            ["validate", str(EDGE_GOAL), "--budget", "1024", "--episodes", "2", "--suite", str(tmp_path / "suite.json"),
+             "--out", str(tmp_path / "out")],
+        )
+    assert result.exit_code == 2, result.output
+    assert "already holds a different run" in " ".join(result.output.split())
+    assert "Traceback" not in result.output
+    assert (other / "config.json").read_text() == before
