@@ -15,6 +15,7 @@ import math
 import numpy as np
 import pymunk
 import pymunk.batch
+from pymunk._chipmunk import ffi as _ffi
 from pymunk._chipmunk import lib as _chipmunk
 
 from sandbox.spec import Particle, Region, Robot, SceneSpec, Wall
@@ -41,6 +42,10 @@ adds and removes, post-step callbacks) that adds half again to the step's cost o
 small, and that this world never needs: its collision callbacks only record, and captured
 particles are removed between agent steps. ``tests/sandbox/test_world.py`` checks that both give
 bit-identical trajectories (pymunk is pinned below 8, where this private module could move)."""
+_set_velocity, _set_angle = _chipmunk.cpBodySetVelocity, _chipmunk.cpBodySetAngle
+"""Chipmunk's setters, for the control body each step (pymunk's properties add a Python layer)."""
+_each_body, _BATCHED = _chipmunk.cpSpaceEachBody, _ffi.addressof(_chipmunk, "pmSpaceBodyGetIteratorFuncBatched")
+"""What ``pymunk.batch.get_space_bodies`` calls, for the per-step read with prepared arguments."""
 _STATE = pymunk.batch.BodyFields.POSITION | pymunk.batch.BodyFields.ANGLE | pymunk.batch.BodyFields.VELOCITY
 """Fields of the batched read after each step: per body a row (x, y, angle, vx, vy)."""
 
@@ -134,6 +139,10 @@ class World:
         self._pending: list[tuple[pymunk.Shape, pymunk.Shape]] = []
         self.space.on_collision(PARTICLE, TRAP, begin=_note_capture, data=self._pending)
         self._buffer = pymunk.batch.Buffer()
+        self._batched = _ffi.new("pmBatchedData *")
+        self._batched.fields = _STATE.value
+        self._batched.floatArray = self._buffer._float_arr
+        self._batched.intArray = self._buffer._int_arr
         self._index_bodies()
 
     def _build_robot(self, robot: Robot) -> None:
@@ -167,16 +176,16 @@ class World:
         when that direction points more than 120 degrees away from where it faces.
         """
         self.command = (ahead, aside)
-        speed, current = self._max_speed, self._robot_state[2]
+        speed, current, control = self._max_speed, self._robot_state[2], self.control._body
         c, s = math.cos(current), math.sin(current)
-        self.control.velocity = ((ahead * c - aside * s) * speed, (ahead * s + aside * c) * speed)
+        _set_velocity(control, ((ahead * c - aside * s) * speed, (ahead * s + aside * c) * speed))
         if ahead * ahead + aside * aside > _TURN_THRESHOLD * _TURN_THRESHOLD:
             turn = math.atan2(aside, ahead)
             if abs(turn) > _REVERSE_BEYOND:  # drive backwards rather than turn around
                 turn = (turn + _TAU) % _TAU - math.pi
-            self.control.angle = current + turn
+            _set_angle(control, current + turn)
         else:
-            self.control.angle = current
+            _set_angle(control, current)
         space, dt = self.space._space, self._dt
         for _ in range(self._substeps):
             _space_step(space, dt)
@@ -204,10 +213,10 @@ class World:
 
     def _read_state(self) -> None:
         """Read every body's state with one batched call (the robot's row, the particles' rows)."""
-        buffer = self._buffer
-        buffer.clear()
-        pymunk.batch.get_space_bodies(self.space, _STATE, buffer)
-        state = np.frombuffer(buffer.float_buf(), dtype=np.float64).reshape(-1, 5)
+        floats = self._buffer._float_arr
+        floats.num = 0
+        _each_body(self.space._space, _BATCHED, self._batched)  # = pymunk.batch.get_space_bodies(space, _STATE, buffer)
+        state = np.frombuffer(_ffi.buffer(floats.arr, 8 * floats.num), dtype=np.float64).reshape(-1, 5)
         self._robot_state = tuple(state[1].tolist())
         self._free_xy = state[self._rows, :2]
 

@@ -114,6 +114,19 @@ def test_stepping_chipmunk_directly_matches_pymunks_space_step(monkeypatch):
     assert trajectory_hash(11) == direct
 
 
+def test_batched_state_read_agrees_with_pymunks_bodies():
+    """The world reads its state through chipmunk's batched iterator (see ``World._read_state``);
+    what it reads must be what pymunk's own body properties say."""
+    spec = _box(Robot(x=1.0, y=3.0, heading=0.0), Particle(x=2.0, y=3.0), Particle(x=3.0, y=2.0))
+    world = World(spec)
+    for _ in range(5):
+        world.step(1.0, 0.3)
+    robot = world.robot
+    assert world.robot_state == (*robot.position, robot.angle, *robot.velocity)
+    bodies = sorted(tuple(b.position) for b in world.space.bodies if b.body_type == b.DYNAMIC and b is not robot)
+    assert sorted(map(tuple, world.free_positions.tolist())) == bodies
+
+
 def test_trajectory_is_bit_identical_across_processes(tmp_path):
     script = TRAJECTORY_SCRIPT + "\nprint(trajectory_hash(4))\nprint(trajectory_hash(9))\n"
     result = subprocess.run(
