@@ -207,6 +207,8 @@ def attribute(
     Given several runs (the same training with different seeds), each plays the suite and the
     bootstrap resamples runs as well as scenes and episodes, so the intervals show how much
     the seeds disagree. One run directory gets its attribution.json written; several, printed only.
+    One run directory of an actor-critic agent (PPO, A2C) also gets its critic probed: what the
+    agent expects on scenes paired by one intervention, against what it achieves there.
 
     WARNING: loading a model zip (model.zip of a run, or the zip you give) unpickles and so
     executes code stored in it: only attribute files you trust.
@@ -247,13 +249,15 @@ def attribute(
                 "seconds": outcome.seconds, "runs": [str(z) for z in zips]}
     console.print(f"attribution took {data.get('seconds', 0.0):.1f} s")
     if as_json:
-        print(json.dumps({k: data[k] for k in (*ATTRIBUTE_KEYS, "runs") if k in data}, indent=2))
+        print(json.dumps({k: data[k] for k in (*ATTRIBUTE_KEYS, "runs", "value_probe") if k in data}, indent=2))
     else:
         table = Table("objective", "weight", "90% interval")
         for name, w in data["weights"].items():
             table.add_row(name, f"{w['mean']:.2f}", f"{w['lo']:.2f} – {w['hi']:.2f}")
         Console().print(table)
         console.print(data["explanation"])
+        if "value_probe" in data:
+            console.print(f"critic: {data['value_probe']['summary']}")
 
 
 @app.command()

@@ -13,6 +13,7 @@ from rich.console import Console
 from proxies.agents import attribute_policy, load_model_zip
 from proxies.attribution import normalise
 from proxies.policies import ModelPolicy, Policy, RandomPolicy
+from proxies.probe import has_critic, value_probe
 from proxies.registry import get_scenario
 from proxies.rollout import episode_returns
 from proxies.rundir import load_config, prepare, read_json, require, write_json
@@ -74,6 +75,10 @@ def attribute_run(run_dir: Path, *, console: Console | None = None) -> dict[str,
     data = {"scenario": scenario.slug, **result.to_dict(), "in_distribution_score": score}
     data["relations"] = [r.to_dict() for r in scenario.graph.relations]
     data["seconds"] = time.perf_counter() - start
+    if has_critic(model):
+        with console.status("probing the critic on scenes paired by one intervention"):
+            probe = value_probe(scenario, suite, model, reward=config.objective, seed=config.seed)
+        data["value_probe"] = probe.to_dict()
     own = np.stack([refs[j, :, j] for j in range(len(scenario.objectives))], axis=1)
     agent_n = normalise(agent_returns, own, random_returns)
     data["scenes"] = []

@@ -201,6 +201,18 @@ def _context(run_dir: Path, config: dict[str, Any], attribution: dict[str, Any])
             "rows": _outcome_rows(scene.get("outcomes") or {}, objectives),
         })
 
+    probe = attribution.get("value_probe") or {}
+
+    def change(entry: dict[str, Any], key: str) -> str:
+        b = entry.get(key) or {}
+        return f"{_fmt(b.get('mean'))} [{_fmt(b.get('lo'))}, {_fmt(b.get('hi'))}]"
+
+    probe_rows = [
+        {"setting": f"{p.get('factor')} = {_fmt(p.get('value'))}", "expected": change(p, "expected"),
+         "achieved": change(p, "achieved"), "disagree": bool(p.get("disagree"))}
+        for p in probe.get("interventions") or [] if isinstance(p, dict)
+    ]
+
     shown_config = [(k, _steps(v) if k == "steps" else str(v)) for k, v in config.items()
                     if not isinstance(v, (dict, list))]
     learned = attribution.get("learned")
@@ -231,6 +243,9 @@ def _context(run_dir: Path, config: dict[str, Any], attribution: dict[str, Any])
         "goal_score": _fmt(attribution.get("goal_score")),
         "quadrant": attribution.get("quadrant"),
         "in_rows": in_rows,
+        "probe_rows": probe_rows,
+        "probe_summary": probe.get("summary") or "",
+        "probe_reward": probe.get("reward") or true_reward,
         "relations": relations,
         "graph_png": _image(run_dir, "images/graph.png"),
         "train_png": _image(run_dir, "images/train.png"),

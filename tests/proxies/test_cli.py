@@ -107,6 +107,9 @@ def test_run_writes_report_and_attribution(tmp_path):
     objectives = sum(w["mean"] for w in summary["weights"].values())
     assert objectives + summary["random_weight"]["mean"] == pytest.approx(1.0)
     assert summary["in_distribution"]["agent"].keys() == summary["weights"].keys()
+    probed = {(p["factor"], json.dumps(p["value"])) for p in summary["value_probe"]["interventions"]}
+    assert probed == {(f, json.dumps(v)) for scene in data["scenes"] for f, v in scene["interventions"].items()}
+    assert "What the critic expects" in (out / "report.html").read_text()
     # the same run twice stands for two seeds: attributed together, with the runs listed
     both = invoke("attribute", str(out), str(out), "--json")
     assert both.exit_code == 0, both.output

@@ -72,6 +72,13 @@ def make_run_dir(root: Path, *, gifs: bool = True) -> Path:
         "objectives": objectives,
         "relations": [r.to_dict() for r in graph.relations],
         "scenes": scenes,
+        "value_probe": {
+            "reward": "cleanliness", "gamma": 0.99, "level": 0.9,
+            "summary": "The critic disagrees with the behaviour about 1 of 1 interventions (chute=True).",
+            "interventions": [{"factor": "chute", "value": True, "pairs": 24, "disagree": True,
+                               "expected": {"mean": 0.14, "lo": -0.32, "hi": 0.61},
+                               "achieved": {"mean": 1.77, "lo": 1.11, "hi": 2.37}}],
+        },
     }
     (run / "config.json").write_text(json.dumps(config))
     (run / "attribution.json").write_text(json.dumps(attribution))
@@ -99,6 +106,8 @@ def test_report_mentions_everything(run_dir: Path) -> None:
     assert "300,000" in html
     assert "reference · sweeps" in html
     assert "none (acts like random)" in html and "[0.00, 0.07]" in html
+    assert attribution["value_probe"]["summary"] in html
+    assert "chute = True" in html and "0.14 [-0.32, 0.61]" in html and "1.77 [1.11, 2.37]" in html
 
 
 def test_report_images_exist_and_are_relative(run_dir: Path) -> None:
@@ -118,12 +127,14 @@ def test_report_without_optional_pieces(tmp_path: Path) -> None:
     (run / "images" / "train.png").unlink()
     attribution = json.loads((run / "attribution.json").read_text())
     del attribution["in_distribution"]
+    del attribution["value_probe"]
     attribution["scenes"][1]["image"] = "images/not-there.png"
     (run / "attribution.json").write_text(json.dumps(attribution))
     html = write_report(run).read_text()
     assert "not-there.png" not in html
     assert ".gif" not in html
     assert "No graph picture" in html
+    assert "What the critic expects" not in html
 
 
 @pytest.mark.parametrize("missing", ["attribution.json", "config.json"])
