@@ -24,6 +24,7 @@ and the behaviour disagree about what the intervention does.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -173,15 +174,18 @@ def value_probe(
     if pairs < 2:
         raise PolicyError(f"The value probe needs at least 2 scene pairs per intervention, got {pairs}.")
     reward = scenario.check_objective(reward or scenario.true_reward)
-    settings = sorted({(f, v) for scene in suite.scenes for f, v in scene.interventions.items()}, key=str)
+    settings = {  # every factor value the suite intervenes on, once
+        (f, json.dumps(v, sort_keys=True)): (f, v) for scene in suite.scenes for f, v in scene.interventions.items()
+    }
     seeds = seeds_for(seed + PROBE_STREAM, pairs)
     rng = np.random.default_rng(seed)
+    train = [scenario.sample_spec(np.random.default_rng(s), "train") for s in seeds]
+    base = _play(scenario, model, reward, train, seeds)
     probes = []
-    for factor, value in settings:
-        base = [scenario.sample_spec(np.random.default_rng(s), "train") for s in seeds]
+    for key in sorted(settings):
+        factor, value = settings[key]
         moved = [scenario.sample_spec(np.random.default_rng(s), "train", **{factor: value}) for s in seeds]
-        rows = _play(scenario, model, reward, base + moved, seeds + seeds)
-        change = rows[pairs:] - rows[:pairs]
+        change = _play(scenario, model, reward, moved, seeds) - base
         probes.append(InterventionProbe(
             factor=factor, value=value, pairs=pairs,
             expected=_interval(change[:, 0], rng, level), achieved=_interval(change[:, 1], rng, level),
