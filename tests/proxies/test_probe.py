@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import torch
 from stable_baselines3 import PPO, SAC
+from stable_baselines3.common.logger import Logger
 
 import proxies
 from proxies.errors import PolicyError
@@ -70,6 +71,7 @@ def test_probe_compares_what_the_critic_expects_with_what_the_agent_gets(robot, 
 
 def test_probe_runs_on_a_trained_ppo_model(robot, suite):
     model = PPO("MlpPolicy", robot.make_env(), n_steps=64, batch_size=64, n_epochs=1, seed=0, device="cpu")
+    model.set_logger(Logger(None, []))  # records nothing and leaves no folder in /tmp
     model.learn(64)
     probe = value_probe(robot, suite, model, reward="sweeps", pairs=2)
     assert probe.reward == "sweeps" and probe.gamma == model.gamma
