@@ -60,7 +60,7 @@ CHUTE_DEPTH, CHUTE_LENGTH = 0.5, 1.2
 """Floor chute size [m]: a slot along the wall opposite the pan, long enough for a learner to
 find (a 0.5 m square one went unused by PPO agents trained on cleanliness, so they could not
 be told from agents trained on ``dust_in_pan``)."""
-CONTROL_HZ, PHYSICS_HZ = 5, 50
+CONTROL_HZ, PHYSICS_HZ = 5, 40
 """Agent decisions and physics steps per second [Hz]: each action is held for 0.2 s, which
 PPO learned from far better than 0.1 s."""
 NEAREST = 6
