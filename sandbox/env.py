@@ -26,6 +26,10 @@ from sandbox.world import World
 __all__ = ["SandboxEnv", "StepInfo"]
 
 
+_ATOMIC = frozenset((float, int, bool, str))
+"""Types a deep copy may share."""
+
+
 class StepInfo(dict):
     """A step's ``info``: a dict whose deep copy copies only what is not a float.
 
@@ -35,7 +39,11 @@ class StepInfo(dict):
     """
 
     def __deepcopy__(self, memo: dict[int, Any]) -> StepInfo:
-        return StepInfo({k: v if type(v) is float else copy.deepcopy(v, memo) for k, v in self.items()})
+        out = StepInfo(self)
+        for key, value in self.items():
+            if type(value) not in _ATOMIC:
+                out[key] = copy.deepcopy(value, memo)
+        return out
 
 
 class SandboxEnv(gym.Env[np.ndarray, np.ndarray]):
