@@ -31,7 +31,7 @@ _ATOMIC = frozenset((float, int, bool, str))
 
 
 class StepInfo(dict):
-    """A step's ``info``: a dict whose deep copy copies only what is not a float.
+    """A step's ``info``: a dict whose deep copy copies only what is not a number or a string.
 
     Vectorised envs deep-copy every info of every step (SB3's ``DummyVecEnv`` does); with a
     float per measurement and per reward, ``copy.deepcopy``'s generic walk would cost more
