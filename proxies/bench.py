@@ -66,7 +66,7 @@ def _ppo_rate(make_env, steps: int) -> float:
     return steps / (time.perf_counter() - start)
 
 
-def run_bench(*, steps: int = 30_000, repeats: int = 3, console: Console | None = None) -> dict[str, Any]:
+def run_bench(*, steps: int = 30_000, repeats: int = 4, console: Console | None = None) -> dict[str, Any]:
     """Measure and return the throughput figures and their ratios."""
     console = console or Console(stderr=True)
     torch.set_num_threads(1)
