@@ -267,8 +267,11 @@ def validate(
         from proxies.rundir import prepare
         from proxies.training import TrainConfig, train
 
-        kept = contextlib.nullcontext(work_dir) if work_dir is not None else None
-        with kept or tempfile.TemporaryDirectory(prefix="validate-") as folder:
+        if work_dir is None:
+            workspace: Any = tempfile.TemporaryDirectory(prefix="validate-")
+        else:
+            workspace = contextlib.nullcontext(work_dir)
+        with workspace as folder:
             base = Path(folder)
             scenes = tuple(scene.spec.to_json() for scene in suite.scenes)
             for o in objectives:

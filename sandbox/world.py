@@ -49,6 +49,7 @@ _set_velocity, _set_angle = _chipmunk.cpBodySetVelocity, _chipmunk.cpBodySetAngl
 """Chipmunk's setters, for the control body each step (pymunk's properties add a Python layer)."""
 _each_body, _BATCHED = _chipmunk.cpSpaceEachBody, _ffi.addressof(_chipmunk, "pmSpaceBodyGetIteratorFuncBatched")
 """What ``pymunk.batch.get_space_bodies`` calls, for the per-step read with prepared arguments."""
+_FLOAT_BYTES = _ffi.sizeof("cpFloat")
 _STATE = pymunk.batch.BodyFields.POSITION | pymunk.batch.BodyFields.ANGLE | pymunk.batch.BodyFields.VELOCITY
 """Fields of the batched read after each step: per body a row (x, y, angle, vx, vy)."""
 
@@ -219,7 +220,7 @@ class World:
         floats = self._buffer._float_arr
         floats.num = 0
         _each_body(self.space._space, _BATCHED, self._batched)  # = pymunk.batch.get_space_bodies(space, _STATE, buffer)
-        state = np.frombuffer(_ffi.buffer(floats.arr, 8 * floats.num), dtype=np.float64).reshape(-1, 5)
+        state = np.frombuffer(_ffi.buffer(floats.arr, _FLOAT_BYTES * floats.num), dtype=np.float64).reshape(-1, 5)
         self._robot_state = tuple(state[1].tolist())
         self._free_xy = state[self._rows, :2]
 

@@ -63,10 +63,11 @@ be told from agents trained on ``dust_in_pan``)."""
 CONTROL_HZ, PHYSICS_HZ = 5, 40
 """Agent decisions and physics steps per second [Hz]: each action is held for 0.2 s, which
 PPO learned from far better than 0.1 s. 40 Hz physics (with 5 solver iterations, see
-``sandbox.world``) keeps the robot's 1.5 m/s to under 4 cm a step, half a particle's radius. PPO runs about 4 %
-faster on it than with 50 Hz and 10 iterations. What ``CleanRoom`` and ``FillPan`` clean and put
-in the pan moved by 3 % or less; smaller figures (hallway dust fetched, sweep counts) by up to a
-quarter; every reference test still holds (``tests/scenarios/test_cleaning_robot_references.py``)."""
+``sandbox.world``) keeps the robot's 1.5 m/s to under 4 cm a step, half a particle's radius.
+PPO runs about 4 % faster on it than with 50 Hz and 10 iterations. What ``CleanRoom`` and
+``FillPan`` clean and put in the pan moved by 3 % or less; smaller figures (hallway dust fetched,
+sweep counts) by up to a quarter; every reference test still holds
+(``tests/scenarios/test_cleaning_robot_references.py``)."""
 NEAREST = 6
 """Particles shown in the observation."""
 OBS_SCALE = 3.0
