@@ -28,9 +28,10 @@ from proxies.errors import PolicyError, RunDirError
 from proxies.gate import stream_seeds
 from proxies.policies import CallablePolicy, ModelPolicy, Policy, RandomPolicy
 from proxies.references import Jostled
-from proxies.rollout import episode_returns
+from proxies.rollout import episode_returns, play
 from proxies.scenario import Scenario
 from proxies.suite import Suite
+from sandbox.actions import describe_space
 
 __all__ = [
     "ALGORITHMS",
@@ -176,13 +177,20 @@ def attribute_policy(
     return AgentOutcome(result, np.mean(runs, axis=0), random, refs, time.perf_counter() - start, score)
 
 
-def _check_observation_space(model: Any, scenario: Scenario, path: Path) -> None:
+def _check_spaces(model: Any, scenario: Scenario, path: Path) -> None:
+    """Refuse a model that does not see the scenario's observations or act in its action space."""
     expected = (scenario.observation_size,)
     shape = getattr(model.observation_space, "shape", None)
     if shape != expected:
         raise PolicyError(
             f"The model in {path} expects observations of shape {shape}, but {scenario.slug!r} gives {expected}; "
             "attribute it with the scenario it was trained on (--scenario)."
+        )
+    space = getattr(model, "action_space", None)
+    if space is not None and space != scenario.action_space:
+        raise PolicyError(
+            f"The model in {path} acts in {describe_space(space)}, but {scenario.slug!r} takes actions in "
+            f"{describe_space(scenario.action_space)}; attribute it with the scenario it was trained on (--scenario)."
         )
 
 
@@ -193,7 +201,7 @@ def load_model_zip(path: Path, scenario: Scenario, algorithm: str | None = None)
     every algorithm of :data:`ALGORITHMS` is tried in turn.
 
     Raises :class:`~proxies.errors.PolicyError` for a missing or corrupt zip, an unknown
-    algorithm, or a model for a different observation space.
+    algorithm, or a model for a different observation or action space.
     """
     import stable_baselines3
 
@@ -213,7 +221,7 @@ def load_model_zip(path: Path, scenario: Scenario, algorithm: str | None = None)
         except Exception as exc:  # SB3 raises many kinds on a damaged or foreign zip
             errors.append(f"{name}: {type(exc).__name__}: {exc}")
             continue
-        _check_observation_space(model, scenario, path)
+        _check_spaces(model, scenario, path)
         return model
     raise PolicyError(
         f"{path} could not be loaded as a stable-baselines3 model ({'; '.join(errors)[:400]}); the zip is corrupt or "
@@ -222,11 +230,9 @@ def load_model_zip(path: Path, scenario: Scenario, algorithm: str | None = None)
 
 
 def _check_callable(fn: Callable[[np.ndarray], Any], scenario: Scenario, suite: Suite) -> None:
-    """Call ``fn`` once on a real observation so a wrong action fails before any rollout."""
-    env = scenario.make_env()
+    """Let ``fn`` act for one step in the suite's first scene, so a wrong action fails before any rollout."""
     scene = suite.scenes[0]
-    obs, _ = env.reset(seed=scene.seed, options={"spec": scene.spec})
-    CallablePolicy(fn).act(obs, env.world)
+    play(scenario, [scene.spec], lambda: CallablePolicy(fn, scenario.action_space), [scene.seed], steps=1)
 
 
 def _policy_factory(agent: Any, scenario: Scenario, suite: Suite, algorithm: str | None) -> Callable[[], Policy]:
@@ -235,11 +241,11 @@ def _policy_factory(agent: Any, scenario: Scenario, suite: Suite, algorithm: str
         model = load_model_zip(Path(agent), scenario, algorithm)
         return lambda: ModelPolicy(model)
     if hasattr(agent, "predict") and hasattr(agent, "observation_space"):
-        _check_observation_space(agent, scenario, Path("<model>"))
+        _check_spaces(agent, scenario, Path("<model>"))
         return lambda: ModelPolicy(agent)
     if callable(agent):
         _check_callable(agent, scenario, suite)
-        return lambda: CallablePolicy(agent)
+        return lambda: CallablePolicy(agent, scenario.action_space)
     raise PolicyError(
         f"Cannot attribute a {type(agent).__name__}; give a model zip path, an SB3 model or a callable obs -> action."
     )

@@ -1,18 +1,25 @@
 """``proxy-sandbox bench``: throughput figures measured side by side in one process.
 
-- ``env_steps_per_s``: the cleaning-robot env stepping random actions (resets included);
+For the scenario asked for (the cleaning robot by default) and for the platformer fixture
+(``tests/fixtures/scenarios/platformer.py``, when this is a source checkout that has it):
+
+- ``env_steps_per_s``: the env played by the rollout engine with random actions from the
+  scenario's action space (resets, and episodes ending early, included);
 - ``physics_steps_per_s``: bare ``space.step`` on the same scenes with the same substeps,
-  counted in agent steps (``substeps`` physics steps each). The env itself calls chipmunk's
-  step without pymunk's Python wrapper (see ``sandbox.world._space_step``), which saves about
-  a third of ``space.step``'s cost on these small scenes;
-- ``ppo_steps_per_s`` / ``ppo_cartpole_steps_per_s``: SB3 PPO with identical settings on
-  the cleaning robot and on ``CartPole-v1``.
-Each figure is the best of ``repeats`` alternating measurements, to damp machine noise.
+  counted in agent steps (``substeps`` physics steps each), the agent set going by one step first;
+- ``env_overhead_ratio``: the first over the second;
+- ``ppo_steps_per_s`` and ``ppo_ratio``: SB3 PPO with identical settings on the scenario, and
+  its rate over ``ppo_cartpole_steps_per_s``, the same PPO on ``CartPole-v1`` in the same run.
+
+The asked-for scenario's figures are also at the top level of the result. Each figure is the best
+of ``repeats`` alternating measurements, to damp machine noise.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
@@ -24,38 +31,42 @@ from stable_baselines3.common.logger import Logger
 from stable_baselines3.common.monitor import Monitor
 from stable_baselines3.common.vec_env import DummyVecEnv
 
+from proxies.policies import RandomPolicy
 from proxies.registry import get_scenario
+from proxies.rollout import play
+from proxies.scenario import Scenario
 from proxies.training import TrainConfig
+from sandbox.actions import parse_action, random_action
+from sandbox.spec import SceneSpec
 from sandbox.world import World
 
-__all__ = ["run_bench"]
+__all__ = ["PLATFORMER", "run_bench"]
+
+PLATFORMER = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "scenarios" / "platformer.py"
+"""The side-view fixture benchmarked beside the asked-for scenario (present in a source checkout)."""
 
 
-def _env_rate(scenario, specs, actions) -> float:
-    env = scenario.make_env()
+def _env_rate(scenario: Scenario, specs: Sequence[SceneSpec]) -> float:
     start = time.perf_counter()
-    steps = 0
-    for spec in specs:
-        env.reset(seed=0, options={"spec": spec})
-        for action in actions:
-            env.step(action)
-        steps += len(actions)
-    return steps / (time.perf_counter() - start)
+    episodes = play(scenario, specs, RandomPolicy, range(len(specs)))
+    return sum(e.steps for e in episodes) / (time.perf_counter() - start)
 
 
-def _physics_rate(specs, n_steps: int) -> float:
+def _physics_rate(scenario: Scenario, specs: Sequence[SceneSpec]) -> float:
     worlds = [World(spec) for spec in specs]
+    rng = np.random.default_rng(0)
+    for world in worlds:  # one agent step sets the agent going; then the bare physics
+        world.step(parse_action(scenario.action_space, random_action(scenario.action_space, rng)))
+    n_steps = scenario.max_steps
     start = time.perf_counter()
     for world in worlds:
         step, dt = world.space.step, 1.0 / world.spec.physics_hz
-        world.control.velocity = (0.5, 0.3)
         for _ in range(n_steps * world.spec.substeps):
             step(dt)
-    elapsed = time.perf_counter() - start
-    return len(worlds) * n_steps / elapsed
+    return len(worlds) * n_steps / (time.perf_counter() - start)
 
 
-def _ppo_rate(make_env, steps: int) -> float:
+def _ppo_rate(make_env: Callable[[], gym.Env], steps: int) -> float:
     config = TrainConfig(scenario="bench")
     vec = DummyVecEnv([lambda: Monitor(make_env()) for _ in range(config.n_envs)])
     model = stable_baselines3.PPO("MlpPolicy", vec, device="cpu", seed=0, verbose=0, **config.algorithm_kwargs)
@@ -66,26 +77,55 @@ def _ppo_rate(make_env, steps: int) -> float:
     return steps / (time.perf_counter() - start)
 
 
-def run_bench(*, steps: int = 30_000, repeats: int = 4, console: Console | None = None) -> dict[str, Any]:
-    """Measure and return the throughput figures and their ratios."""
+def run_bench(
+    scenario: str = "cleaning-robot", *, steps: int = 30_000, repeats: int = 4, console: Console | None = None
+) -> dict[str, Any]:
+    """Measure the throughput figures of ``scenario`` (a name or a path) and of the platformer fixture.
+
+    Returns the asked-for scenario's figures at the top level (with its slug as ``scenario``),
+    every benchmarked scenario's under ``scenarios``, and under ``notes`` what was left out and why.
+    """
     console = console or Console(stderr=True)
     torch.set_num_threads(1)
-    scenario = get_scenario("cleaning-robot")
+    main = get_scenario(scenario)
+    measured, notes = [main], []
+    if PLATFORMER.is_file():
+        platformer = get_scenario(str(PLATFORMER))
+        if platformer.slug != main.slug:
+            measured.append(platformer)
+    else:
+        notes.append(f"the platformer fixture {PLATFORMER} is absent (not a source checkout): only {main.slug} measured")
     rng = np.random.default_rng(0)
-    specs = [scenario.sample_spec(rng) for _ in range(5)]
-    actions = list(rng.uniform(-1, 1, (scenario.max_steps, 2)).astype(np.float32))
-    best = {"env": 0.0, "physics": 0.0, "ppo": 0.0, "cartpole": 0.0}
-    with console.status("benchmarking env, physics and PPO"):
+    specs = {sc.slug: [sc.sample_spec(rng) for _ in range(5)] for sc in measured}
+    best = {(sc.slug, figure): 0.0 for sc in measured for figure in ("env", "physics", "ppo")}
+    cartpole = 0.0
+    with console.status(f"benchmarking env, physics and PPO on {', '.join(specs)} and CartPole"):
         for _ in range(repeats):
-            best["env"] = max(best["env"], _env_rate(scenario, specs, actions))
-            best["physics"] = max(best["physics"], _physics_rate(specs, scenario.max_steps))
-            best["ppo"] = max(best["ppo"], _ppo_rate(scenario.make_env, steps))
-            best["cartpole"] = max(best["cartpole"], _ppo_rate(lambda: gym.make("CartPole-v1"), steps))
+            for sc in measured:
+                rates = {
+                    "env": _env_rate(sc, specs[sc.slug]),
+                    "physics": _physics_rate(sc, specs[sc.slug]),
+                    "ppo": _ppo_rate(sc.make_env, steps),
+                }
+                for figure, rate in rates.items():
+                    best[sc.slug, figure] = max(best[sc.slug, figure], rate)
+            cartpole = max(cartpole, _ppo_rate(lambda: gym.make("CartPole-v1"), steps))
+    figures = {
+        slug: {
+            "env_steps_per_s": best[slug, "env"],
+            "physics_steps_per_s": best[slug, "physics"],
+            "env_overhead_ratio": best[slug, "env"] / best[slug, "physics"],
+            "ppo_steps_per_s": best[slug, "ppo"],
+            "ppo_ratio": best[slug, "ppo"] / cartpole,
+        }
+        for slug in specs
+    }
+    top = figures[main.slug]
     return {
-        "env_steps_per_s": best["env"],
-        "physics_steps_per_s": best["physics"],
-        "env_overhead_ratio": best["env"] / best["physics"],
-        "ppo_steps_per_s": best["ppo"],
-        "ppo_cartpole_steps_per_s": best["cartpole"],
-        "ppo_ratio": best["ppo"] / best["cartpole"],
+        "scenario": main.slug,
+        **{k: top[k] for k in ("env_steps_per_s", "physics_steps_per_s", "env_overhead_ratio", "ppo_steps_per_s")},
+        "ppo_cartpole_steps_per_s": cartpole,
+        "ppo_ratio": top["ppo_ratio"],
+        "scenarios": figures,
+        "notes": notes,
     }

@@ -339,18 +339,27 @@ def report(run_dir: Path = typer.Argument(..., help="A run directory with attrib
 
 @app.command()
 @_guard
-def bench(as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON.")) -> None:
-    """Measure env, physics and PPO throughput side by side on the cleaning robot."""
+def bench(
+    scenario: str = typer.Option("cleaning-robot", help="Scenario to measure: a registered name or a path to a scenario file."),
+    as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
+) -> None:
+    """Measure env, physics and PPO throughput side by side (the scenario, the platformer fixture, CartPole)."""
     from proxies.bench import run_bench
 
-    figures = run_bench(console=console)
+    figures = run_bench(scenario, console=console)
     if as_json:
         print(json.dumps(figures, indent=2))
-    else:
-        table = Table("figure", "value")
-        for key, value in figures.items():
-            table.add_row(key, f"{value:,.3f}" if isinstance(value, float) else str(value))
-        Console().print(table)
+        return
+    table = Table("scenario", "env steps/s", "physics steps/s", "env overhead ratio", "PPO steps/s", "PPO ratio")
+    for slug, row in figures["scenarios"].items():
+        table.add_row(slug, *(f"{row[k]:,.3f}" for k in (
+            "env_steps_per_s", "physics_steps_per_s", "env_overhead_ratio", "ppo_steps_per_s", "ppo_ratio",
+        )))
+    out = Console()
+    out.print(table)
+    out.print(f"PPO on CartPole-v1: {figures['ppo_cartpole_steps_per_s']:,.0f} steps/s (the PPO ratios' denominator)")
+    for note in figures["notes"]:
+        out.print(f"note: {note}")
 
 
 @app.command()

@@ -7,6 +7,7 @@ __all__ = [
     "GraphError",
     "ScenarioNotFoundError",
     "ScenarioFileError",
+    "EntryPointError",
     "ConfigError",
     "RunDirError",
     "PolicyError",
@@ -31,6 +32,10 @@ class ScenarioNotFoundError(ProxiesError, LookupError):
 
 class ScenarioFileError(ProxiesError):
     """A path given as a scenario is not a Python file that defines a scenario."""
+
+
+class EntryPointError(ProxiesError):
+    """An installed package's ``proxy_sandbox.scenarios`` entry point does not load a scenario."""
 
 
 class ConfigError(ProxiesError, ValueError):

@@ -15,7 +15,7 @@ from proxies.attribution import normalise
 from proxies.policies import ModelPolicy, Policy, RandomPolicy
 from proxies.probe import has_critic, value_probe
 from proxies.registry import get_scenario
-from proxies.rollout import episode_returns
+from proxies.rollout import episode_returns, play
 from proxies.rundir import load_config, prepare, read_json, require, write_json
 from proxies.scenario import Scenario
 from proxies.suite import Suite, build_suite
@@ -106,20 +106,22 @@ def _pictures(scenario: Scenario, run_dir: Path, suite: Suite, seed: int) -> Non
     config = load_config(run_dir)
     model = load_model_zip(require(run_dir, "model.zip"), scenario, config.algorithm)
     data = read_json(run_dir, "attribution.json")
-    filmed: set[str] = set()
+    filmed: dict[str, tuple[Any, dict[str, Any]]] = {}  # one film per intervened factor keeps the report light
     for scene, entry in zip(suite.scenes, data["scenes"]):
         save_png(render_spec(scene.spec), images / f"scene-{scene.id}.png")
-        factor = next(iter(scene.interventions))
-        if factor in filmed:
-            continue  # one film per intervened factor keeps the report light
-        filmed.add(factor)
-        env = scenario.make_env(render_mode="rgb_array")
-        obs, _ = env.reset(seed=scene.seed, options={"spec": scene.spec})
-        frames = [env.render()]
-        for t in range(scenario.max_steps):
-            obs, *_ = env.step(model.predict(obs, deterministic=True)[0])
-            if t % 2:
-                frames.append(env.render())
+        filmed.setdefault(next(iter(scene.interventions)), (scene, entry))
+    films: list[list[np.ndarray]] = [[] for _ in filmed]
+
+    def film(i: int, env: Any, obs: np.ndarray, done: bool) -> None:
+        if env.world.steps % 2 == 0 or done:
+            films[i].append(env.render())
+
+    scenes = [scene for scene, _ in filmed.values()]
+    play(
+        scenario, [s.spec for s in scenes], lambda: ModelPolicy(model), [s.seed for s in scenes],
+        env={"render_mode": "rgb_array"}, watch=film,
+    )
+    for (scene, entry), frames in zip(filmed.values(), films):
         entry["gif"] = f"images/agent-{scene.id}.gif"
         save_gif(frames, run_dir / entry["gif"])
     write_json(run_dir / "attribution.json", data)

@@ -1,7 +1,8 @@
 """Policies: anything that acts in a scenario — scripted references, SB3 models, callables.
 
 A policy sees the observation and, for scripted references, the live world
-(privileged information an agent does not get).
+(privileged information an agent does not get). Actions live in the scenario's action space,
+the agent body's (``world.agent.spec.action_space``): a ``Box`` or a ``Discrete`` set.
 """
 
 from __future__ import annotations
@@ -9,22 +10,30 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol
 
+import gymnasium as gym
 import numpy as np
 
 from proxies.errors import PolicyError
+from sandbox.actions import describe_space, parse_action, random_action
+from sandbox.errors import ActionError
 from sandbox.world import World
 
-__all__ = ["Policy", "ModelPolicy", "CallablePolicy", "RandomPolicy"]
+__all__ = ["Policy", "ModelPolicy", "CallablePolicy", "RandomPolicy", "action_space"]
+
+
+def action_space(world: World) -> gym.Space:
+    """The action space of the agent acting in ``world`` (its body's)."""
+    return world.agent.spec.action_space
 
 
 class Policy(Protocol):
-    """Chooses actions in ``[-1, 1]^2``; ``reset`` is called at the start of each episode."""
+    """Chooses actions in the scenario's action space; ``reset`` is called at the start of each episode."""
 
     def reset(self, world: World, rng: np.random.Generator) -> None:
         """Prepare for a new episode in ``world``."""
         ...
 
-    def act(self, obs: np.ndarray, world: World) -> np.ndarray:
+    def act(self, obs: np.ndarray, world: World) -> Any:
         """The action for the current step."""
         ...
 
@@ -38,7 +47,7 @@ class ModelPolicy:
     def reset(self, world: World, rng: np.random.Generator) -> None:
         """Models keep no per-episode state."""
 
-    def act(self, obs: np.ndarray, world: World) -> np.ndarray:
+    def act(self, obs: np.ndarray, world: World) -> Any:
         """The model's deterministic action."""
         return self.model.predict(obs, deterministic=True)[0]
 
@@ -48,39 +57,49 @@ class ModelPolicy:
 
 
 class CallablePolicy:
-    """Wraps a plain ``obs -> action`` function, checking every action it returns."""
+    """Wraps a plain ``obs -> action`` function, checking every action it returns.
 
-    def __init__(self, fn: Callable[[np.ndarray], Any]) -> None:
-        self.fn = fn
+    ``space`` is the scenario's action space; by default, the world's at each reset.
+    """
+
+    def __init__(self, fn: Callable[[np.ndarray], Any], space: gym.Space | None = None) -> None:
+        self.fn, self.space = fn, space
 
     def reset(self, world: World, rng: np.random.Generator) -> None:
-        """Callables keep no per-episode state."""
+        """Take the world's action space unless one was given."""
+        if self.space is None:
+            self.space = action_space(world)
 
-    def act(self, obs: np.ndarray, world: World) -> np.ndarray:
-        """Call the function and check its answer is a finite action in [-1, 1]^2."""
+    def act(self, obs: np.ndarray, world: World) -> np.ndarray | int:
+        """Call the function and check its answer is an action of the space (a Box's inside its bounds)."""
+        space = self.space if self.space is not None else action_space(world)
         answer = self.fn(obs)
         try:
-            action = np.asarray(answer, dtype=np.float64)
-        except (TypeError, ValueError) as exc:
-            raise PolicyError(
-                f"The policy's answer cannot be read as an action ({type(exc).__name__}: {exc}); it must return "
-                "2 finite numbers in [-1, 1] (the scenario's action space)."
-            ) from exc
-        if action.shape != (2,) or not np.all(np.isfinite(action)) or np.abs(action).max() > 1.0:
-            raise PolicyError(
-                f"The policy returned {action!r}; it must return 2 finite numbers in [-1, 1] "
-                "(the scenario's action space)."
-            )
-        return action
+            action = parse_action(space, answer)
+            if isinstance(action, tuple) and not np.array_equal(np.asarray(answer, dtype=np.float64).ravel(), action):
+                raise ActionError(f"Action {answer!r} is outside {describe_space(space)}.")
+        except (ActionError, TypeError, ValueError) as exc:
+            raise PolicyError(f"The policy returned {answer!r}; {_expected(space)}") from exc
+        return np.array(action) if isinstance(action, tuple) else action
+
+
+def _expected(space: gym.Space) -> str:
+    """What a callable policy must return in ``space``."""
+    if isinstance(space, gym.spaces.Discrete):
+        return f"it must return a whole number in 0..{int(space.n) - 1} (the scenario's action space, {describe_space(space)})."
+    return (
+        f"it must return {space.shape[0]} finite numbers in [{float(space.low.min()):g}, {float(space.high.max()):g}] "
+        f"(the scenario's action space, {describe_space(space)})."
+    )
 
 
 class RandomPolicy:
-    """Uniformly random actions from its own generator (the attribution's zero point)."""
+    """Uniformly random actions of the world's action space from its own generator (the attribution's zero point)."""
 
     def reset(self, world: World, rng: np.random.Generator) -> None:
-        """Take the episode's generator."""
-        self._rng = rng
+        """Take the episode's generator and the world's action space."""
+        self._rng, self._space = rng, action_space(world)
 
-    def act(self, obs: np.ndarray, world: World) -> np.ndarray:
-        """A uniform action in [-1, 1]^2."""
-        return self._rng.uniform(-1.0, 1.0, 2)
+    def act(self, obs: np.ndarray, world: World) -> np.ndarray | int:
+        """A uniformly random action."""
+        return random_action(self._space, self._rng)

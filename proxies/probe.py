@@ -14,8 +14,9 @@ deterministic episode and the probe records
 
 - the critic's value of the first observation: what the agent expects of its training reward;
 - the return the critic was trained to predict, as achieved: the episode's discounted rewards
-  plus the discounted critic value of its last state (stable-baselines3 bootstraps truncated
-  episodes so); and every objective's plain return.
+  plus, for an episode cut off at ``max_steps``, the discounted critic value of its last state
+  (stable-baselines3 bootstraps truncated episodes so; an episode that terminated has nothing
+  left to bootstrap); and every objective's plain return.
 
 Per intervention, ``expected`` is the mean change of the first, ``achieved`` of the second, with
 bootstrap intervals over pairs. Where the interval of their difference excludes zero, the critic
@@ -32,6 +33,8 @@ from typing import Any
 import numpy as np
 
 from proxies.errors import PolicyError
+from proxies.policies import ModelPolicy
+from proxies.rollout import play
 from proxies.scenario import Scenario
 from proxies.suite import Suite
 from proxies.training import seeds_for
@@ -132,21 +135,17 @@ def _values(model: Any, obs: np.ndarray) -> np.ndarray:
 
 def _play(scenario: Scenario, model: Any, reward: str, specs: Sequence[Any], seeds: Sequence[int]) -> np.ndarray:
     """Deterministic episodes in lock-step: ``(n, 2 + n_objectives)`` columns first value, achieved
-    discounted return (bootstrapped by the last state's value), then every objective's return."""
-    envs = [scenario.make_env(objective=reward) for _ in specs]
-    obs = np.stack([env.reset(seed=int(s), options={"spec": spec})[0] for env, spec, s in zip(envs, specs, seeds)])
-    first = _values(model, obs)
-    achieved = np.zeros(len(envs))
-    returns = np.zeros((len(envs), len(scenario.objectives)))
-    discount = 1.0
-    for _ in range(scenario.max_steps):
-        actions = model.predict(obs, deterministic=True)[0]
-        steps = [env.step(a) for env, a in zip(envs, actions)]
-        obs = np.stack([s[0] for s in steps])
-        achieved += discount * np.array([s[1] for s in steps])
-        returns += [[s[4][f"reward/{o}"] for o in scenario.objectives] for s in steps]
-        discount *= model.gamma
-    achieved += discount * _values(model, obs)
+    discounted return (a truncated episode bootstrapped by its last state's value, a terminated one
+    not), then every objective's return."""
+    episodes = play(scenario, specs, lambda: ModelPolicy(model), seeds, env={"objective": reward})
+    first = _values(model, np.stack([e.first_obs for e in episodes]))
+    last = _values(model, np.stack([e.last_obs for e in episodes]))
+    gamma = float(model.gamma)
+    achieved = [
+        float(np.dot(gamma ** np.arange(e.steps), e.rewards)) + (0.0 if e.terminated else gamma**e.steps * float(v))
+        for e, v in zip(episodes, last)
+    ]
+    returns = [[e.change(m) for m in scenario.rewards.values()] for e in episodes]
     return np.column_stack([first, achieved, returns])
 
 

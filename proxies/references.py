@@ -19,13 +19,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import gymnasium as gym
 import numpy as np
 
 from proxies.errors import ConfigError, IncompetentReferenceError, PolicyError
 from proxies.gate import welch_greater
-from proxies.policies import Policy, RandomPolicy
-from proxies.rollout import episode_returns
+from proxies.policies import Policy, RandomPolicy, action_space
+from proxies.rollout import advance, episode_returns
 from proxies.scenario import Scenario
+from sandbox.actions import Action
 from sandbox.world import World
 
 __all__ = [
@@ -52,7 +54,8 @@ class PlannerConfig:
     replan_every: int = 2
     """Agent steps committed to before planning again."""
     perturbation: float = 0.4
-    """Standard deviation of the Gaussian noise added to the previous best plan to make candidates."""
+    """Standard deviation of the Gaussian noise added to the previous best plan to make candidates
+    (in a ``Discrete`` action space: the probability, at most 1, that each of its steps is redrawn)."""
     earliness: float = 0.25
     """Weight of the mean gain along the horizon, next to the gain at its end (prefers gains made early)."""
 
@@ -65,10 +68,19 @@ class PlannerConfig:
             raise ConfigError(f"PlannerConfig needs perturbation >= 0 and earliness >= 0; got {self}.")
 
 
-def _exact(action: np.ndarray) -> np.ndarray:
-    """Clip to [-1, 1] and round to float32 values, so the env's own clipping and any float32
+def _exact(action: np.ndarray, space: gym.spaces.Box) -> np.ndarray:
+    """Clip to the box and round to float32 values, so the env's own clipping and any float32
     cast leave the action unchanged (the planner replays exactly what was executed)."""
-    return np.clip(action, -1.0, 1.0).astype(np.float32).astype(np.float64)
+    return np.clip(action, space.low, space.high).astype(np.float32).astype(np.float64)
+
+
+def _directions(rng: np.random.Generator, n: int, size: int) -> np.ndarray:
+    """``(n, size)`` uniformly random unit vectors (in 2D from uniform angles)."""
+    if size == 2:
+        angles = rng.uniform(-np.pi, np.pi, n)
+        return np.stack([np.cos(angles), np.sin(angles)], axis=1)
+    v = rng.normal(0.0, 1.0, (n, size))
+    return v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)
 
 
 class Planner:
@@ -76,10 +88,13 @@ class Planner:
 
     Every ``replan_every`` steps it rebuilds the world from the spec, replays the actions
     executed so far, and scores ``candidates`` action sequences of ``horizon`` steps by the
-    objective's measurement gain (at the end, plus ``earliness`` x the mean gain along the way).
-    Candidates are the previous best plan (shifted), Gaussian perturbations of it, constant
-    drives in random directions, and uniformly random sequences. It commits to the best one's
-    first steps. Deterministic given the episode's generator.
+    objective's measurement gain (at the end, plus ``earliness`` x the mean gain along the way;
+    a sequence whose episode ends early keeps the gain it ended with). In a ``Box`` action
+    space the candidates are the previous best plan (shifted), Gaussian perturbations of it,
+    constant drives in random directions, and uniformly random sequences; in a ``Discrete`` one,
+    the previous plan, mutations of it (each step redrawn with probability ``perturbation``),
+    constant actions and random sequences. It commits to the best one's first steps.
+    Deterministic given the episode's generator.
 
     The planner must see every executed action: a wrapper that alters its actions (such as
     :class:`Jostled`) reports the executed one through :meth:`executed`.
@@ -90,6 +105,8 @@ class Planner:
         self.objective = scenario.check_objective(objective)
         self.config = config or PlannerConfig()
         self._measure = scenario.graph.measurement_fns[scenario.graph.objective(objective).measurement]
+        self._space = scenario.action_space
+        self._discrete = isinstance(self._space, gym.spaces.Discrete)
 
     def reset(self, world: World, rng: np.random.Generator) -> None:
         """Start planning in a freshly built world."""
@@ -100,16 +117,21 @@ class Planner:
             )
         self._spec = world.spec
         self._rng = rng
-        self._history: list[tuple[float, float]] = []
-        self._plan = np.zeros((0, 2))
-        self._queue: list[np.ndarray] = []
+        self._history: list[Action] = []
+        self._plan = np.zeros((0,), np.int64) if self._discrete else np.zeros((0, *self._space.shape))
+        self._queue: list[Any] = []
 
-    def executed(self, action: np.ndarray) -> None:
+    def _parsed(self, action: Any) -> Action:
+        """An action as the world takes it (and as the planner replays it)."""
+        if self._discrete:
+            return int(action)
+        return tuple(_exact(np.asarray(action, dtype=np.float64).reshape(self._space.shape), self._space).tolist())
+
+    def executed(self, action: Any) -> None:
         """Record that the last action was replaced by ``action`` before it was executed."""
-        a = _exact(np.asarray(action, dtype=np.float64).reshape(2))
-        self._history[-1] = (float(a[0]), float(a[1]))
+        self._history[-1] = self._parsed(action)
 
-    def act(self, obs: np.ndarray, world: World) -> np.ndarray:
+    def act(self, obs: np.ndarray, world: World) -> np.ndarray | int:
         """The next action of the current plan, replanning when it runs out."""
         if world.steps != len(self._history):
             raise PolicyError(
@@ -119,31 +141,37 @@ class Planner:
         if not self._queue:
             self._replan(world)
         action = self._queue.pop(0)
-        self._history.append((float(action[0]), float(action[1])))
-        return action.copy()
+        self._history.append(self._parsed(action))
+        return int(action) if self._discrete else action.copy()
 
     def _replay(self) -> World:
         world = World(self._spec)
-        step = world.step
-        for vx, vy in self._history:
-            step(vx, vy)
+        for _ in advance(self.scenario, world, self._history):
+            pass
         return world
 
     def _candidates(self, horizon: int) -> np.ndarray:
-        cfg, rng = self.config, self._rng
-        k = cfg.candidates
-        previous = self._plan[: horizon]
+        cfg, rng, space = self.config, self._rng, self._space
+        previous = self._plan[:horizon]
         if len(previous) < horizon:
-            fill = previous[-1:] if len(previous) else np.zeros((1, 2))
+            fill = previous[-1:] if len(previous) else np.zeros((1, *previous.shape[1:]), previous.dtype)
             previous = np.concatenate([previous, np.repeat(fill, horizon - len(previous), axis=0)])
+        k = cfg.candidates
         n_perturbed = (k - 1) // 3
         n_constant = (k - 1 - n_perturbed) // 2
         n_random = k - 1 - n_perturbed - n_constant
-        perturbed = previous + rng.normal(0.0, cfg.perturbation, (n_perturbed, horizon, 2))
-        angles = rng.uniform(-np.pi, np.pi, n_constant)
-        constant = np.repeat(np.stack([np.cos(angles), np.sin(angles)], axis=1)[:, None, :], horizon, axis=1)
-        random = rng.uniform(-1.0, 1.0, (n_random, horizon, 2))
-        return _exact(np.concatenate([previous[None], perturbed, constant, random]))
+        if self._discrete:
+            n = int(space.n)
+            mutate = rng.random((n_perturbed, horizon)) < min(1.0, cfg.perturbation)
+            perturbed = np.where(mutate, rng.integers(n, size=(n_perturbed, horizon)), previous)
+            constant = np.repeat(rng.permutation(n)[np.arange(n_constant) % n][:, None], horizon, axis=1)
+            random = rng.integers(n, size=(n_random, horizon))
+            return np.concatenate([previous[None], perturbed, constant, random])
+        size = space.shape[0]
+        perturbed = previous + rng.normal(0.0, cfg.perturbation, (n_perturbed, horizon, size))
+        constant = np.repeat(_directions(rng, n_constant, size)[:, None, :], horizon, axis=1)
+        random = rng.uniform(space.low, space.high, (n_random, horizon, size))
+        return _exact(np.concatenate([previous[None], perturbed, constant, random]), space)
 
     def _replan(self, live: World) -> None:
         cfg = self.config
@@ -153,18 +181,17 @@ class Planner:
         scores = np.empty(len(candidates))
         for i, plan in enumerate(candidates):
             world = self._replay()
-            if i == 0 and world.robot_position != live.robot_position:
+            if i == 0 and world.agent.position != live.agent.position:
                 raise PolicyError(
                     f"The planner for {self.objective!r} rebuilt the scene from its spec and replayed the episode's "
-                    f"{len(self._history)} actions, but the robot ended at {world.robot_position}, not at "
-                    f"{live.robot_position}: the world is not deterministic given its spec and actions."
+                    f"{len(self._history)} actions, but the agent ended at {world.agent.position}, not at "
+                    f"{live.agent.position}: the world is not deterministic given its spec and actions."
                 )
             start = measure(world)
-            gains = np.empty(horizon)
-            for t, (vx, vy) in enumerate(plan.tolist()):
-                world.step(vx, vy)
-                gains[t] = measure(world) - start
-            scores[i] = gains[-1] + cfg.earliness * gains.mean()
+            steps = plan.tolist() if self._discrete else map(tuple, plan.tolist())
+            gains = [measure(w) - start for w in advance(self.scenario, world, steps)]
+            gains += gains[-1:] * (horizon - len(gains))  # an episode that ended keeps what it reached
+            scores[i] = gains[-1] + cfg.earliness * np.mean(gains)
         best = candidates[int(np.argmax(scores))]  # first best: ties keep the previous plan
         commit = min(cfg.replan_every, horizon)
         self._queue = list(best[:commit])
@@ -172,13 +199,15 @@ class Planner:
 
 
 class Jostled:
-    """Wraps a policy and jostles its first ``steps`` actions with Gaussian noise.
+    """Wraps a policy and jostles its first ``steps`` actions.
 
     Used to play several distinct episodes of a deterministic reference in one scene: the
     episode starts from a slightly different state, then the reference acts undisturbed
     (noise on every action would change *what* a delicate reference does, not just where it
-    starts). With ``steps=0`` or ``sigma=0`` it is the wrapped policy exactly. The noise comes
-    from its own stream, spawned from the episode's generator.
+    starts). In a ``Box`` action space the noise is Gaussian, of standard deviation ``sigma``
+    (clipped to the box); in a ``Discrete`` one, the action is replaced by a uniformly random one
+    with probability ``min(1, sigma)``. With ``steps=0`` or ``sigma=0`` it is the wrapped policy
+    exactly. The noise comes from its own stream, spawned from the episode's generator.
     """
 
     def __init__(self, policy: Policy, steps: int, sigma: float) -> None:
@@ -187,14 +216,22 @@ class Jostled:
     def reset(self, world: World, rng: np.random.Generator) -> None:
         """Reset the wrapped policy with one child stream and keep another for the noise."""
         inner, self._rng = rng.spawn(2)
+        self._space = action_space(world)
         self.policy.reset(world, inner)
 
-    def act(self, obs: np.ndarray, world: World) -> np.ndarray:
-        """The wrapped policy's action, plus noise (clipped to [-1, 1]) in the first ``steps`` steps."""
-        action = np.asarray(self.policy.act(obs, world), dtype=np.float64).reshape(2)
+    def act(self, obs: np.ndarray, world: World) -> Any:
+        """The wrapped policy's action, jostled in the first ``steps`` steps."""
+        action = self.policy.act(obs, world)
         if world.steps >= self.steps or self.sigma == 0:
             return action
-        noisy = _exact(action + self._rng.normal(0.0, self.sigma, 2))
+        space, rng = self._space, self._rng
+        if isinstance(space, gym.spaces.Discrete):
+            if rng.random() >= min(1.0, self.sigma):
+                return action
+            noisy: Any = int(rng.integers(int(space.n)))
+        else:
+            base = np.asarray(action, dtype=np.float64).reshape(space.shape)
+            noisy = _exact(base + rng.normal(0.0, self.sigma, space.shape), space)
         report = getattr(self.policy, "executed", None)
         if report is not None:
             report(noisy)

@@ -6,16 +6,21 @@ gymnasium environment whose ``info`` carries every measurement and objective.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import inspect
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import gymnasium as gym
 import numpy as np
 
 from proxies.errors import ConfigError
 from proxies.graph import RewardGraph
 from proxies.policies import Policy
 from proxies.suggest import did_you_mean
+from sandbox.bodies import AgentBody
 from sandbox.env import SandboxEnv
 from sandbox.factors import Domain, Factor
 from sandbox.registration import env_id
@@ -35,12 +40,18 @@ class Scenario:
     slug: the CLI name, e.g. ``cleaning-robot``.
     description: one paragraph for the docs and reports.
     graph: factors, measurements, true reward and proxies with their causal edges.
-    build_scene: ``(factor values, rng) -> SceneSpec``, a recipe-style scene generator.
-    observe: ``world -> float32 array`` of length ``observation_size``.
-    observation_size: length of the observation.
-    max_steps: agent steps per episode.
+    build_scene: ``(factor values, rng) -> SceneSpec``, a recipe-style scene generator. The
+        framework stamps the factor values and the rates below onto every spec it returns.
+    observe: ``world -> array``: a flat float32 vector, or a small ``(H, W, 3)`` uint8 picture.
+        Its space (and ``observation_size``) is derived from one observation, not declared.
+    agent: the agent body every scene puts in (its position is the recipe's); it declares the
+        action space.
+    max_steps: agent steps per episode, at most.
     references: objective name -> factory of a scripted :class:`~proxies.policies.Policy`
         that pursues it (optional; the framework can build automatic ones).
+    terminate: ``world -> bool``, True when the episode ends early (coin touched, fell in a
+        pit); None for episodes that always run ``max_steps``.
+    physics_hz, control_hz: physics substeps and agent decisions per second [Hz].
     """
 
     name: str
@@ -49,11 +60,21 @@ class Scenario:
     graph: RewardGraph
     build_scene: Callable[[Mapping[str, Any], np.random.Generator], SceneSpec] = field(compare=False)
     observe: Callable[[World], np.ndarray] = field(compare=False)
-    observation_size: int
+    agent: AgentBody
     max_steps: int
     references: Mapping[str, Callable[[], Policy]] = field(default_factory=dict, compare=False)
+    terminate: Callable[[World], bool] | None = field(default=None, compare=False)
+    physics_hz: float = 100.0
+    control_hz: float = 10.0
 
     def __post_init__(self) -> None:
+        if not isinstance(self.agent, AgentBody):
+            raise ConfigError(
+                f"Scenario {self.name!r}: agent must be an agent body (sandbox.Driver, sandbox.Platformer...), "
+                f"got {type(self.agent).__name__}."
+            )
+        if isinstance(self.max_steps, bool) or not isinstance(self.max_steps, int) or self.max_steps < 1:
+            raise ConfigError(f"Scenario {self.name!r}: max_steps must be a whole number >= 1, got {self.max_steps!r}.")
         unknown = set(self.references) - set(self.graph.objective_names)
         if unknown:
             raise ConfigError(
@@ -82,6 +103,53 @@ class Scenario:
     def true_reward(self) -> str:
         """Name of the true reward."""
         return self.graph.true_reward.name
+
+    @property
+    def action_space(self) -> gym.Space:
+        """The agent body's action space."""
+        return self.agent.action_space
+
+    @functools.cached_property
+    def observation_space(self) -> gym.Space:
+        """Derived from one observation of a training scene: a float32 vector, or a uint8 picture."""
+        obs = self.observe(World(self.make_scene(self.sample_factors(np.random.default_rng(0)), np.random.default_rng(0))))
+        if not isinstance(obs, np.ndarray) or obs.dtype not in (np.float32, np.uint8):
+            raise ConfigError(
+                f"Scenario {self.name!r}: observe() returned {type(obs).__name__} "
+                f"{getattr(obs, 'dtype', '')}; return a float32 vector or a uint8 (H, W, 3) picture (numpy array)."
+            )
+        if obs.dtype == np.uint8:
+            return gym.spaces.Box(0, 255, obs.shape, np.uint8)
+        if obs.ndim != 1:
+            raise ConfigError(f"Scenario {self.name!r}: a float32 observation must be flat, got shape {obs.shape}.")
+        return gym.spaces.Box(-np.inf, np.inf, obs.shape, np.float32)
+
+    @property
+    def observation_size(self) -> int:
+        """Number of numbers in an observation."""
+        return int(np.prod(self.observation_space.shape))
+
+    def make_scene(self, factors: Mapping[str, Any], rng: np.random.Generator) -> SceneSpec:
+        """The recipe's scene for these factor values, with the factors and rates stamped on."""
+        spec = self.build_scene(factors, rng)
+        if not isinstance(spec, SceneSpec):
+            where = inspect.getsourcefile(self.build_scene) or "?"
+            line = getattr(getattr(self.build_scene, "__code__", None), "co_firstlineno", "?")
+            raise ConfigError(
+                f"Scenario {self.name!r}: build_scene ({where}:{line}) returned {type(spec).__name__}, not a SceneSpec; "
+                "make it return SceneSpec(width=..., height=..., entities=(...))."
+            )
+        return dataclasses.replace(
+            spec, factors=tuple(factors.items()), physics_hz=self.physics_hz, control_hz=self.control_hz
+        )
+
+    def terminated(self, world: World) -> bool:
+        """Whether the episode ended early in ``world`` (always False without ``terminate``)."""
+        return False if self.terminate is None else self.terminate(world)
+
+    def sample_factors(self, rng: np.random.Generator, domain: Domain = "train") -> dict[str, Any]:
+        """Every factor drawn from one domain."""
+        return {f.name: f.sample(rng, domain) for f in self.factors}
 
     # -- conveniences --------------------------------------------------------------------
 
@@ -130,8 +198,8 @@ class Scenario:
         self, rng: np.random.Generator, domain: Domain = "train", **fixed: Any
     ) -> SceneSpec:
         """A scene with factors drawn from ``domain``, some of them fixed to given values."""
-        values = {f.name: f.sample(rng, domain) for f in self.factors}
+        values = self.sample_factors(rng, domain)
         for name, value in fixed.items():
             self.factor(name).check(value)
             values[name] = value
-        return self.build_scene(values, rng)
+        return self.make_scene(values, rng)

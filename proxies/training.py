@@ -29,12 +29,21 @@ from stable_baselines3.common.vec_env import DummyVecEnv
 from proxies.errors import ConfigError
 from proxies.scenario import Scenario
 from proxies.suggest import did_you_mean
+from sandbox.actions import describe_space
 from sandbox.spec import SceneSpec
 
-__all__ = ["TrainConfig", "ALGORITHMS", "train"]
+__all__ = ["TrainConfig", "ACTION_SPACES", "ALGORITHMS", "check_algorithm", "train"]
 
-ALGORITHMS = ("PPO", "A2C", "SAC", "TD3", "DDPG")
-"""stable-baselines3 algorithms that act in a continuous (Box) action space."""
+ACTION_SPACES: dict[str, tuple[type[gym.Space], ...]] = {
+    "PPO": (gym.spaces.Box, gym.spaces.Discrete),
+    "A2C": (gym.spaces.Box, gym.spaces.Discrete),
+    "SAC": (gym.spaces.Box,),
+    "TD3": (gym.spaces.Box,),
+    "DDPG": (gym.spaces.Box,),
+    "DQN": (gym.spaces.Discrete,),
+}
+"""The stable-baselines3 algorithms trained here and the kinds of action space each can act in."""
+ALGORITHMS = tuple(ACTION_SPACES)
 
 _DEFAULTS: dict[str, dict[str, Any]] = {
     "PPO": {
@@ -115,6 +124,16 @@ class TrainConfig:
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:8]
 
 
+def check_algorithm(algorithm: str, space: gym.Space) -> None:
+    """Raise :class:`ConfigError` if ``algorithm`` cannot act in the action space ``space``, naming those that can."""
+    if not isinstance(space, ACTION_SPACES[algorithm]):
+        able = [name for name, kinds in ACTION_SPACES.items() if isinstance(space, kinds)]
+        raise ConfigError(
+            f"{algorithm} cannot act in the scenario's action space {describe_space(space)}; "
+            f"train with {' or '.join(able) or 'another algorithm'} (--algorithm)."
+        )
+
+
 class _LogObjectives(BaseCallback):
     """Logs the mean episode return of every objective (true reward and proxies) to TensorBoard."""
 
@@ -173,6 +192,7 @@ def train(scenario: Scenario, config: TrainConfig, run_dir: Path, *, progress: b
     """
     if config.objective is not None:
         scenario.check_objective(config.objective)
+    check_algorithm(config.algorithm, scenario.action_space)
     torch.set_num_threads(1)
     run_dir.mkdir(parents=True, exist_ok=True)
     env = make_vec_env(scenario, config)

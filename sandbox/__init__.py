@@ -1,34 +1,60 @@
-"""Physics and environment layer: scene specs, worlds (pymunk), the gymnasium env, rendering.
+"""Physics and environment layer: a general kit for 2D physics scenes.
 
-It knows nothing of proxies or attribution; see :mod:`proxies` for that.
+Scene specs and entities (:mod:`sandbox.entities`), agent bodies with their own action spaces
+(:mod:`sandbox.bodies`), worlds and their event counters (:mod:`sandbox.world`,
+:mod:`sandbox.events`), observation helpers (:mod:`sandbox.observe`), authoring helpers
+(:mod:`sandbox.layout`), the gymnasium env and rendering. It knows nothing of proxies or
+attribution; see :mod:`proxies` for that.
 """
 
+from sandbox.actions import describe_space, parse_action, random_action
+from sandbox.appearance import COLOURS, Appearance
+from sandbox.bodies import COMPASS, RUN_AND_JUMP, AgentBody, AgentControl, Driver, Platformer, Tool
+from sandbox.entities import Body, Consumable, Entity, Lock, Pickup, Region, Wall, entity_kinds, register_kind
 from sandbox.env import SandboxEnv
 from sandbox.errors import ActionError, SandboxError, SpecError
+from sandbox.events import Events
 from sandbox.factors import Domain, Factor
 from sandbox.registration import env_id, register_env
 from sandbox.render import render_spec, render_world
-from sandbox.spec import Entity, Particle, Region, Robot, SceneSpec, Wall
+from sandbox.spec import SceneSpec
 from sandbox.task import Task
 from sandbox.world import World
 
 __all__ = [
+    "COLOURS",
+    "COMPASS",
+    "RUN_AND_JUMP",
     "ActionError",
+    "AgentBody",
+    "AgentControl",
+    "Appearance",
+    "Body",
+    "Consumable",
     "Domain",
+    "Driver",
     "Entity",
+    "Events",
     "Factor",
-    "Particle",
+    "Lock",
+    "Pickup",
+    "Platformer",
     "Region",
-    "Robot",
     "SandboxEnv",
     "SandboxError",
     "SceneSpec",
     "SpecError",
     "Task",
+    "Tool",
     "Wall",
     "World",
+    "describe_space",
+    "entity_kinds",
     "env_id",
+    "parse_action",
+    "random_action",
     "register_env",
+    "register_kind",
     "render_spec",
     "render_world",
 ]

@@ -9,14 +9,14 @@ an episode adds ``info["episode_returns"]``: every reward's return over the epis
 from __future__ import annotations
 
 import copy
-import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import gymnasium as gym
 import numpy as np
 
-from sandbox.errors import ActionError, SandboxError
+from sandbox.actions import describe_space, parse_action
+from sandbox.errors import SandboxError
 from sandbox.factors import Domain
 from sandbox.render import render_world
 from sandbox.spec import SceneSpec
@@ -93,8 +93,8 @@ class SandboxEnv(gym.Env[np.ndarray, np.ndarray]):
             raise SandboxError("scenes must be SceneSpec objects; load saved ones with SceneSpec.from_json.")
         self.task, self.reward_name, self.mix, self.render_mode = task, reward, mix, render_mode
         self.scenes = tuple(scenes)
-        self.observation_space = gym.spaces.Box(-np.inf, np.inf, (task.observation_size,), np.float32)
-        self.action_space = gym.spaces.Box(-1.0, 1.0, (2,), np.float32)
+        self.observation_space = task.observation_space
+        self.action_space = task.action_space
         names = tuple(task.measurements)
         self._measures = tuple(task.measurements.values())
         self._measure_keys = tuple(f"measure/{name}" for name in names)
@@ -130,9 +130,14 @@ class SandboxEnv(gym.Env[np.ndarray, np.ndarray]):
                     raise SandboxError(f"Task {self.task.name!r} has no factor {name!r}; known: {sorted(known)}.")
                 known[name].check(value)
                 factors[name] = value
-            spec = self.task.build_scene(factors, self.np_random)
+            spec = self.task.make_scene(factors, self.np_random)
         elif not isinstance(spec, SceneSpec):
             raise SandboxError(f"options['spec'] must be a SceneSpec, got {type(spec).__name__}.")
+        if spec.agent is None or describe_space(spec.agent.action_space) != describe_space(self.action_space):
+            raise SandboxError(
+                f"The scene's agent body ({type(spec.agent).__name__ if spec.agent else 'none'}) does not take the "
+                f"task's action space {describe_space(self.action_space)}; give every scene the task's agent body."
+            )
         self.world = World(spec)
         self._first = self._last = [float(fn(self.world)) for fn in self._measures]
         return self.task.observe(self.world), dict(zip(self._measure_keys, self._last))
@@ -142,26 +147,25 @@ class SandboxEnv(gym.Env[np.ndarray, np.ndarray]):
         world = self.world
         if world is None:
             raise SandboxError("Call reset() before step().")
-        try:
-            floats = isinstance(action, np.ndarray) and action.dtype.kind == "f"
-            ahead, aside = action.tolist() if floats else map(float, action)
-        except (TypeError, ValueError):
-            raise ActionError(f"Action {action!r} is not 2 numbers; the action space is {self.action_space}.") from None
-        if not (math.isfinite(ahead) and math.isfinite(aside)):
-            raise ActionError(f"Action {action!r} is not finite; give 2 numbers in [-1, 1].")
-        world.step(min(max(ahead, -1.0), 1.0), min(max(aside, -1.0), 1.0))
+        world.step(parse_action(self.action_space, action))
         last = self._last
         values = self._last = [float(fn(world)) for fn in self._measures]
         info = StepInfo(zip(self._measure_keys, values))
         for key, i in self._rewards:
             info[key] = values[i] - last[i]
-        truncated = world.steps >= self.task.max_steps
-        if truncated:
+        terminated = self.task.terminated(world)
+        if type(terminated) is not bool:
+            raise SandboxError(
+                f"Task {self.task.name!r}'s termination returned {terminated!r}; it must return True or False "
+                "(e.g. bool(world.events.pickups['coin']))."
+            )
+        truncated = not terminated and world.steps >= self.task.max_steps
+        if terminated or truncated:
             first = self._first
             info["episode_returns"] = {name: values[i] - first[i] for name, i in self._returns}
         if self.render_mode == "human":
             self.render()
-        return self.task.observe(world), info[self._reward_key], False, truncated, info
+        return self.task.observe(world), info[self._reward_key], terminated, truncated, info
 
     def render(self) -> np.ndarray | None:
         """An RGB image of the world (``rgb_array``) or a window update (``human``)."""

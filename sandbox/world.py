@@ -1,11 +1,17 @@
 """A live pymunk world built from a :class:`~sandbox.spec.SceneSpec`.
 
-The robot is driven like pymunk's ``examples/tank.py``: a kinematic control body is
-moved by the action, and a pivot joint (with ``max_bias = 0``) drags the robot after
-it, so the floor has friction and walls and dust push back. A gear joint turns the
-robot to face the direction it is driving, so its broom leads.
+The agent's body is built first (``world.agent``), then every other entity in spec order, each
+by its own :meth:`~sandbox.entities.Entity.build`. While it steps, the world keeps the event
+counters of :mod:`sandbox.events`: contacts begun by the agent's shapes, region entries and
+captures, pickups, things eaten, locks opened, and the inventory.
 
 Worlds are never copied: to branch, build a new world from the spec and replay actions.
+
+What a measurement, an observation or a reference may read (all public):
+
+- ``spec``, ``steps``, ``events``, ``agent`` (position, heading, velocity, command, frame());
+- ``positions`` (every entity's centre, NaN once it left the scene), ``present``,
+  ``captured_by``, ``where(tag)``, ``tagged(tag)``, ``regions`` and ``region(name)``.
 """
 
 from __future__ import annotations
@@ -18,35 +24,29 @@ import pymunk.batch
 from pymunk._chipmunk import ffi as _ffi
 from pymunk._chipmunk import lib as _chipmunk
 
-from sandbox.spec import Particle, Region, Robot, SceneSpec, Wall
+from sandbox.actions import Action
+from sandbox.bodies.base import AgentControl
+from sandbox.entities import Body, Consumable, Lock, Pickup, Region, Wall
+from sandbox.errors import SandboxError
+from sandbox.events import Events
+from sandbox.spec import SceneSpec
 
-__all__ = ["World", "CHASSIS", "BROOM", "PARTICLE", "WALL", "TRAP"]
+__all__ = ["World", "AGENT", "REGION", "THING"]
 
-CHASSIS, BROOM, PARTICLE, WALL, TRAP = 1, 2, 3, 4, 5
-"""pymunk collision types of the world's shapes."""
+AGENT, REGION, THING = 1, 2, 3
+"""pymunk collision types: the agent's shapes, region sensors, and every other entity's shapes but
+walls' (0). Contacts between the agent and walls are not counted: a wall is touched all the time,
+and each counted contact costs a Python callback."""
 
 _ITERATIONS = 5
-"""Impulse-solver iterations per physics step (chipmunk's default is 10; a top-down scene with few
-simultaneous contacts needs fewer, and each one costs time)."""
-_DAMPING = 0.05
-"""Fraction of a free body's velocity left after one second (floor friction)."""
-_DRIVE_FORCE = 30.0
-"""Largest force the drive applies to the robot [N]."""
-_TURN_TORQUE = 3.0
-"""Largest torque the steering applies to the robot [N m]."""
-_TURN_THRESHOLD = 0.1
-"""Below this fraction of full speed the robot keeps its heading."""
-_REVERSE_BEYOND = 2 * math.pi / 3
-"""A command more than this far from the heading [rad] makes the robot reverse instead of turning."""
-_TAU = 2 * math.pi
+"""Impulse-solver iterations per physics step (chipmunk's default is 10; scenes with few
+simultaneous contacts need fewer, and each one costs time)."""
 _space_step = _chipmunk.cpSpaceStep
 """Chipmunk's own step. ``pymunk.Space.step`` wraps it in Python bookkeeping (locking, deferred
-adds and removes, post-step callbacks) that adds half again to the step's cost on scenes this
-small, and that this world never needs: its collision callbacks only record, and captured
-particles are removed between agent steps. ``tests/sandbox/test_world.py`` checks that both give
-bit-identical trajectories (pymunk is pinned below 8, where this private module could move)."""
-_set_velocity, _set_angle = _chipmunk.cpBodySetVelocity, _chipmunk.cpBodySetAngle
-"""Chipmunk's setters, for the control body each step (pymunk's properties add a Python layer)."""
+adds and removes, post-step callbacks) that adds half again to the step's cost on small scenes,
+and that this world never needs: its collision callbacks only record, and what they record is
+handled between agent steps. ``tests/sandbox/test_world.py`` checks that both give bit-identical
+trajectories (pymunk is pinned below 8, where this private module could move)."""
 _each_body, _BATCHED = _chipmunk.cpSpaceEachBody, _ffi.addressof(_chipmunk, "pmSpaceBodyGetIteratorFuncBatched")
 """What ``pymunk.batch.get_space_bodies`` calls, for the per-step read with prepared arguments."""
 _FLOAT_BYTES = _ffi.sizeof("cpFloat")
@@ -54,18 +54,18 @@ _STATE = pymunk.batch.BodyFields.POSITION | pymunk.batch.BodyFields.ANGLE | pymu
 """Fields of the batched read after each step: per body a row (x, y, angle, vx, vy)."""
 
 
-def _count_broom_contact(arbiter: pymunk.Arbiter, space: pymunk.Space, counter: list[int]) -> None:
-    """Collision ``begin`` callback: one more broom-particle contact."""
-    counter[0] += 1
+def _note_agent(arbiter: pymunk.Arbiter, space: pymunk.Space, pending: list) -> None:
+    """Collision ``begin`` callback: an agent shape touched something (handled after the step)."""
+    pending.append((AGENT, arbiter.shapes))
 
 
-def _note_capture(arbiter: pymunk.Arbiter, space: pymunk.Space, pending: list[tuple]) -> None:
-    """Collision ``begin`` callback: a particle reached a capturing region (handled after the step)."""
-    pending.append(arbiter.shapes)
+def _note_region(arbiter: pymunk.Arbiter, space: pymunk.Space, pending: list) -> None:
+    """Collision ``begin`` callback: something touched a region (handled after the step)."""
+    pending.append((REGION, arbiter.shapes))
 
 
 class World:
-    """The physics of one scene: robot, walls, particles and regions.
+    """The physics of one scene.
 
     Parameters
     ----------
@@ -75,73 +75,51 @@ class World:
     Attributes
     ----------
     spec: the spec the world was built from.
-    particles: the spec's particles, in spec order.
-    captured_by: for each particle, the name of the region that captured it, or None.
-    broom_contacts: number of times the broom began touching a particle.
+    space: the pymunk space (for entity kinds that build themselves; read-only for everyone else).
     steps: agent steps taken since the world was built.
-    command: the last drive command ``(ahead, aside)``.
+    events: the event counters (:class:`~sandbox.events.Events`).
+    agent: the agent's controller (:class:`~sandbox.bodies.AgentControl`), or None in a scene without one.
+    present: per entity (spec order), whether it is still in the scene (not captured, picked up, eaten or opened).
+    captured_by: per entity, the name of the region that captured it, or None.
+    regions: the scene's regions by name.
     """
 
     def __init__(self, spec: SceneSpec) -> None:
+        if not isinstance(spec, SceneSpec):
+            raise SandboxError(f"A World is built from a SceneSpec, got {type(spec).__name__}; build one with SceneSpec(...).")
         self.spec = spec
-        self.space = pymunk.Space()
-        self.space.damping, self.space.iterations = _DAMPING, _ITERATIONS
+        self.space = space = pymunk.Space()
+        space.damping, space.iterations, space.gravity = spec.damping, _ITERATIONS, spec.gravity
         self.steps = 0
-        self.command: tuple[float, float] = (0.0, 0.0)
-        """The last ``step``'s drive command ``(ahead, aside)``; zeros before the first step."""
-        self._dt = 1.0 / spec.physics_hz
-        self._substeps = spec.substeps
-        self._counter = [0]
-        self.space.on_collision(BROOM, PARTICLE, begin=_count_broom_contact, data=self._counter)
+        self.events = Events()
+        entities = spec.entities
+        self._dt, self._substeps = 1.0 / spec.physics_hz, spec.substeps
+        self._owner: dict[pymunk.Shape, int] = {}
+        self._agent_tags: dict[pymunk.Shape, tuple[str, ...]] = {}
+        self._parts: dict[int, tuple[pymunk.Body, tuple[pymunk.Shape, ...]]] = {}
+        self._moving: list[int] = []  # entities with a body of their own, in spec order
+        self._pending: list[tuple[int, tuple[pymunk.Shape, pymunk.Shape]]] = []
+        self._present = np.ones(len(entities), dtype=bool)
+        self.captured_by: list[str | None] = [None] * len(entities)
+        self.regions: dict[str, Region] = {e.name: e for e in entities if isinstance(e, Region)}
+        self._tagged: dict[str, np.ndarray] = {}
+        for i, entity in enumerate(entities):
+            for tag in entity.tags:
+                self._tagged.setdefault(tag, []).append(i)  # type: ignore[attr-defined]
+        self._tagged = {tag: np.array(ix, dtype=np.intp) for tag, ix in self._tagged.items()}
+        self._xy = np.array([e.position or (math.nan, math.nan) for e in entities], dtype=np.float64).reshape(-1, 2)
+        """Every entity's centre now (updated in place after each step)."""
+        self._where: dict[str, np.ndarray] = {}  # tag -> indices of present entities with it
 
-        for wall in spec.of_kind(Wall):
-            for a, b in wall.solid_parts:
-                shape = pymunk.Segment(self.space.static_body, a, b, wall.thickness / 2)
-                shape.friction, shape.collision_type = 0.6, WALL
-                self.space.add(shape)
+        agent = spec.agent
+        self.agent: AgentControl | None = agent.control(self) if agent is not None else None
+        self._agent_index = next((i for i, e in enumerate(entities) if e is agent), -1)
+        for i, entity in enumerate(entities):
+            if entity is not agent:
+                entity.build(self, i)
+        space.on_collision(AGENT, THING, begin=_note_agent, data=self._pending)
+        space.on_collision(REGION, None, begin=_note_region, data=self._pending)
 
-        self._build_robot(spec.robot)
-
-        self.particles: tuple[Particle, ...] = spec.of_kind(Particle)  # type: ignore[assignment]
-        self.fixed_positions = np.array(
-            [(p.x, p.y) for p in self.particles if not p.movable], dtype=np.float64
-        ).reshape(-1, 2)
-        """Centres of the particles glued to the floor [m]."""
-        self.captured_by: list[str | None] = [None] * len(self.particles)
-        self._free = np.array([p.movable for p in self.particles], dtype=bool)
-        self._index: dict[pymunk.Shape, int] = {}  # movable particle shape -> particle index
-        for i, particle in enumerate(self.particles):
-            if particle.movable:
-                body = pymunk.Body()
-                body.position = (particle.x, particle.y)
-                shape = pymunk.Circle(body, particle.radius)
-                shape.mass = 0.05
-                self.space.add(body, shape)
-                self._index[shape] = i
-            else:
-                shape = pymunk.Circle(self.space.static_body, particle.radius, (particle.x, particle.y))
-                self.space.add(shape)
-            shape.friction, shape.collision_type = 0.5, PARTICLE
-
-        self.regions: dict[str, Region] = {r.name: r for r in spec.of_kind(Region)}  # type: ignore[attr-defined]
-        """The scene's regions by name."""
-        self.captures: dict[str, int] = dict.fromkeys(self.regions, 0)
-        """How many particles each region has captured."""
-        self.captured_tags: dict[str, int] = dict.fromkeys((p.tag for p in self.particles), 0)
-        """How many particles of each tag have been captured (by any region)."""
-        self.movable_count = int(self._free.sum())
-        """Number of movable particles in the scene."""
-        self._traps: dict[pymunk.Shape, str] = {}
-        for region in spec.of_kind(Region):
-            if region.captures:  # type: ignore[attr-defined]
-                box = pymunk.Poly.create_box_bb(
-                    self.space.static_body, pymunk.BB(region.x0, region.y0, region.x1, region.y1)  # type: ignore[attr-defined]
-                )
-                box.sensor, box.collision_type = True, TRAP
-                self.space.add(box)
-                self._traps[box] = region.name  # type: ignore[attr-defined]
-        self._pending: list[tuple[pymunk.Shape, pymunk.Shape]] = []
-        self.space.on_collision(PARTICLE, TRAP, begin=_note_capture, data=self._pending)
         self._buffer = pymunk.batch.Buffer()
         self._batched = _ffi.new("pmBatchedData *")
         self._batched.fields = _STATE.value
@@ -149,150 +127,203 @@ class World:
         self._batched.intArray = self._buffer._int_arr
         self._index_bodies()
 
-    def _build_robot(self, robot: Robot) -> None:
-        self.control = pymunk.Body(body_type=pymunk.Body.KINEMATIC)
-        self.control.position = (robot.x, robot.y)
-        self.control.angle = robot.heading
-        self.robot = pymunk.Body()
-        self.robot.position = (robot.x, robot.y)
-        self.robot.angle = robot.heading
-        chassis = pymunk.Circle(self.robot, robot.radius)
-        chassis.mass, chassis.friction, chassis.collision_type = 1.0, 0.5, CHASSIS
-        self.space.add(self.control, self.robot, chassis)
-        for part in robot.broom_outline:
-            broom = pymunk.Poly(self.robot, part)
-            broom.mass, broom.friction, broom.collision_type = 0.05, 0.8, BROOM
-            self.space.add(broom)
-        drive = pymunk.PivotJoint(self.control, self.robot, (0, 0), (0, 0))
-        drive.max_bias, drive.max_force = 0.0, _DRIVE_FORCE
-        steer = pymunk.GearJoint(self.control, self.robot, 0.0, 1.0)
-        steer.error_bias, steer.max_bias, steer.max_force = 0.0, 1.2, _TURN_TORQUE
-        self.space.add(drive, steer)
-        self._max_speed = robot.max_speed
+    # -- building (for entity kinds' build methods) ----------------------------------------
+
+    def attach(self, index: int, body: pymunk.Body, *shapes: pymunk.Shape, role: str = "solid") -> None:
+        """Add an entity's body (unless it is the space's static body) and shapes to the space.
+
+        ``role`` says what touching it does: ``solid`` (nothing but physics), ``region``,
+        ``pickup``, ``consumable`` or ``lock``.
+        """
+        if body is not self.space.static_body:
+            self.space.add(body)
+            self._moving.append(index)
+        self.space.add(*shapes)
+        kind = REGION if role == "region" else 0 if isinstance(self.spec.entities[index], Wall) else THING
+        for shape in shapes:
+            self._owner[shape] = index
+            if kind:
+                shape.collision_type = kind
+        self._parts[index] = (body, shapes)
+
+    def attach_agent(self, shape: pymunk.Shape, tags: tuple[str, ...]) -> None:
+        """Mark a shape already in the space as part of the agent, with the tags its contacts count under."""
+        shape.collision_type = AGENT
+        self._agent_tags[shape] = tuple(tags)
 
     # -- stepping -----------------------------------------------------------------------
 
-    def step(self, ahead: float, aside: float) -> None:
-        """Drive for one agent step at ``(ahead, aside)``: a velocity in the robot's own frame
-        (forward, to the left), each a fraction of full speed in [-1, 1].
-
-        The robot turns to face the direction it drives in, or backs up (keeping its heading)
-        when that direction points more than 120 degrees away from where it faces.
-        """
-        self.command = (ahead, aside)
-        speed, current, control = self._max_speed, self._robot_state[2], self.control._body
-        c, s = math.cos(current), math.sin(current)
-        _set_velocity(control, ((ahead * c - aside * s) * speed, (ahead * s + aside * c) * speed))
-        if ahead * ahead + aside * aside > _TURN_THRESHOLD * _TURN_THRESHOLD:
-            turn = math.atan2(aside, ahead)
-            if abs(turn) > _REVERSE_BEYOND:  # drive backwards rather than turn around
-                turn = (turn + _TAU) % _TAU - math.pi
-            _set_angle(control, current + turn)
-        else:
-            _set_angle(control, current)
+    def step(self, action: Action) -> None:
+        """One agent step: apply the (parsed) action, step the physics, then count what happened."""
+        agent = self.agent
+        if agent is None:
+            raise SandboxError("This scene has no agent body to act; add a Driver or a Platformer to its entities.")
+        agent.act(action)
         space, dt = self.space._space, self._dt
         for _ in range(self._substeps):
             _space_step(space, dt)
         self.steps += 1
         if self._pending:
-            self._capture()
+            self._handle_events()
         else:
             self._read_state()
+        agent.after_step(self)
 
     def _index_bodies(self) -> None:
-        """Find where the movable particles sit in pymunk's batched body data.
-
-        pymunk lists the robot's two bodies first (they are added first and never removed),
-        then the movable particles in its own order, then static bodies.
-        """
+        """Find where the agent and each moving entity sit in pymunk's batched body data
+        (pymunk's own order, which changes when bodies are removed)."""
         buffer = self._buffer
         buffer.clear()
         pymunk.batch.get_space_bodies(self.space, pymunk.batch.BodyFields.BODY_ID, buffer)
-        ids = np.frombuffer(buffer.int_buf(), dtype=np.int64).tolist()
-        by_id = {shape.body.id: i for shape, i in self._index.items()}
-        self._rows = slice(2, 2 + len(by_id))
-        assert ids[:2] == [self.control.id, self.robot.id] and all(b in by_id for b in ids[self._rows])
-        self._order = np.array([by_id[b] for b in ids[self._rows]], dtype=np.intp)
+        row = {body_id: r for r, body_id in enumerate(np.frombuffer(buffer.int_buf(), dtype=np.int64).tolist())}
+        self._agent_row = row[self.agent.body.id] if self.agent is not None else -1
+        moving = [i for i in self._moving if self._present[i]]
+        self._moving_index = np.array(moving, dtype=np.intp)
+        self._moving_rows = np.array([row[self._parts[i][0].id] for i in moving], dtype=np.intp)
+        # the usual case: consecutive entities in consecutive rows, read as slices (no fancy indexing)
+        self._moving_block = self._moving_rows_block = None
+        if moving and moving == list(range(moving[0], moving[0] + len(moving))):
+            first = int(self._moving_rows[0])
+            if self._moving_rows.tolist() == list(range(first, first + len(moving))):
+                self._moving_block = slice(moving[0], moving[0] + len(moving))
+                self._moving_rows_block = slice(first, first + len(moving))
         self._read_state()
 
     def _read_state(self) -> None:
-        """Read every body's state with one batched call (the robot's row, the particles' rows)."""
+        """Read every body's state with one batched call (the agent's row, the moving entities' rows)."""
         floats = self._buffer._float_arr
         floats.num = 0
         _each_body(self.space._space, _BATCHED, self._batched)  # = pymunk.batch.get_space_bodies(space, _STATE, buffer)
         state = np.frombuffer(_ffi.buffer(floats.arr, _FLOAT_BYTES * floats.num), dtype=np.float64).reshape(-1, 5)
-        self._robot_state = tuple(state[1].tolist())
-        self._free_xy = state[self._rows, :2]
+        if self.agent is not None:
+            self.agent.state = tuple(state[self._agent_row].tolist())
+        self._state, self._stale = state, True
 
-    def _capture(self) -> None:
-        """Take the particles that reached a capturing region off the floor."""
-        for particle_shape, trap in self._pending:
-            i = self._index.pop(particle_shape, None)
-            if i is None:
-                continue  # already taken by another region this step
-            self._free[i] = False
-            self.captured_by[i] = self._traps[trap]
-            self.captures[self._traps[trap]] += 1
-            self.captured_tags[self.particles[i].tag] += 1
-            self.space.remove(particle_shape.body, particle_shape)
+    def _refresh(self) -> np.ndarray:
+        """Bring every entity's centre up to date with the last read (done only when asked for)."""
+        if self._stale:
+            state = self._state
+            if self._moving_block is not None:
+                self._xy[self._moving_block] = state[self._moving_rows_block, :2]
+            else:
+                self._xy[self._moving_index] = state[self._moving_rows, :2]
+            if self.agent is not None:
+                self._xy[self._agent_index] = self.agent.state[:2]
+            self._stale = False
+        return self._xy
+
+    def _handle_events(self) -> None:
+        """Count the contacts and entries noted during the step; take captured, picked, eaten and
+        opened entities out of the scene."""
+        removed = False
+        for source, (a, b) in self._pending:
+            if source == AGENT:
+                removed |= self._agent_touched(*((a, b) if a in self._agent_tags else (b, a)))
+            else:
+                removed |= self._region_touched(*((a, b) if a.collision_type == REGION and b.collision_type != REGION else (b, a)))
         self._pending.clear()
-        self._index_bodies()
+        if removed:
+            self._index_bodies()
+        else:
+            self._read_state()
+
+    def _agent_touched(self, mine: pymunk.Shape, other: pymunk.Shape) -> bool:
+        index = self._owner.get(other)
+        if index is None or other.collision_type == REGION or not self._present[index]:
+            return False
+        entity, events = self.spec.entities[index], self.events
+        for tag in self._agent_tags[mine]:
+            for other_tag in entity.tags:
+                events.contacts[(tag, other_tag)] += 1
+        if isinstance(entity, Pickup):
+            events.pickups[entity.item] += 1
+            events.inventory[entity.item] += 1
+        elif isinstance(entity, Consumable):
+            events.eaten.update(entity.tags)
+            for name, amount in entity.nutrients:
+                events.nutrients[name] += amount
+        elif isinstance(entity, Lock) and events.inventory[entity.needs] > 0:
+            events.inventory[entity.needs] -= 1
+            events.unlocked.update(entity.tags or (entity.needs,))
+        else:
+            return False
+        return self._remove(index)
+
+    def _region_touched(self, sensor: pymunk.Shape, other: pymunk.Shape) -> bool:
+        region = self.spec.entities[self._owner[sensor]]
+        events = self.events
+        if other in self._agent_tags:
+            for tag in self._agent_tags[other]:
+                events.entries[(region.name, tag)] += 1
+            return False
+        index = self._owner.get(other)
+        if index is None or not self._present[index]:
+            return False
+        entity = self.spec.entities[index]
+        for tag in entity.tags:
+            events.entries[(region.name, tag)] += 1
+        takes = isinstance(entity, Body) and entity.role == "solid" and entity.motion == "dynamic" and region.captures  # type: ignore[attr-defined]
+        if not takes or (region.only and not set(region.only) & set(entity.tags)):  # type: ignore[attr-defined]
+            return False
+        self.captured_by[index] = region.name  # type: ignore[attr-defined]
+        events.captures[region.name] += 1  # type: ignore[attr-defined]
+        events.captured.update(entity.tags)
+        return self._remove(index)
+
+    def _remove(self, index: int) -> bool:
+        """Take an entity out of the scene; True if it had a body of its own (the rows move)."""
+        body, shapes = self._parts[index]
+        self.space.remove(*shapes)
+        self._present[index] = False
+        self._xy[index] = np.nan
+        self._where.clear()
+        if body is self.space.static_body:
+            return False
+        self.space.remove(body)
+        return True
 
     # -- state ----------------------------------------------------------------------------
 
     @property
-    def broom_contacts(self) -> int:
-        """Times the broom began touching a particle since the world was built."""
-        return self._counter[0]
-
-    @property
-    def robot_state(self) -> tuple[float, float, float, float, float]:
-        """Robot centre [m], heading [rad] and velocity [m/s]: ``(x, y, heading, vx, vy)``."""
-        return self._robot_state
-
-    @property
-    def robot_position(self) -> tuple[float, float]:
-        """Robot centre [m]."""
-        return self._robot_state[0], self._robot_state[1]
-
-    @property
-    def robot_velocity(self) -> tuple[float, float]:
-        """Robot velocity [m/s]."""
-        return self._robot_state[3], self._robot_state[4]
-
-    @property
-    def robot_heading(self) -> float:
-        """Robot facing direction [rad]."""
-        return self._robot_state[2]
-
-    def robot_frame(self, vx: float, vy: float) -> tuple[float, float]:
-        """A vector in the world's frame (an offset, a velocity) as (ahead, left) in the robot's frame.
-
-        ``step(*world.robot_frame(vx, vy))`` drives at ``(vx, vy)`` in the world's frame.
-        """
-        heading = self._robot_state[2]
-        c, s = math.cos(heading), math.sin(heading)
-        return vx * c + vy * s, vy * c - vx * s
-
-    @property
-    def free_positions(self) -> np.ndarray:
-        """``(m, 2)`` centres [m] of the movable particles still on the floor, in no fixed order."""
-        return self._free_xy
-
-    @property
-    def positions(self) -> np.ndarray:
-        """``(n, 2)`` centres [m] of all particles in spec order; NaN for captured ones."""
-        out = np.full((len(self.particles), 2), np.nan)
-        for i, p in enumerate(self.particles):
-            if not p.movable:
-                out[i] = (p.x, p.y)
-        out[self._order] = self._free_xy
-        return out
-
-    @property
-    def free(self) -> np.ndarray:
-        """Boolean mask of particles that are movable and still on the floor (read-only view)."""
-        view = self._free.view()
+    def present(self) -> np.ndarray:
+        """Per entity (spec order), whether it is still in the scene (read-only view)."""
+        view = self._present.view()
         view.flags.writeable = False
         return view
 
+    @property
+    def positions(self) -> np.ndarray:
+        """``(n_entities, 2)`` centres [m] in spec order: where each entity is now; NaN for one that
+        has left the scene and for walls. A fresh array each step (safe to keep)."""
+        return self._refresh().copy()
+
+    def tagged(self, tag: str) -> np.ndarray:
+        """Indices (spec order) of the entities with ``tag``, present or not; empty if none has it."""
+        return self._tagged.get(tag, np.empty(0, dtype=np.intp))
+
+    def where(self, tag: str) -> np.ndarray:
+        """``(m, 2)`` centres [m] of the entities with ``tag`` still in the scene, in spec order."""
+        index = self._where.get(tag)
+        if index is None:
+            index = self._where[tag] = self.tagged(tag)[self._present[self.tagged(tag)]]
+        return self._refresh()[index]
+
+    def region(self, name: str) -> Region:
+        """The region called ``name``; :class:`SandboxError` naming the scene's regions if there is none."""
+        try:
+            return self.regions[name]
+        except KeyError:
+            raise SandboxError(f"The scene has no region {name!r}; its regions are {sorted(self.regions)}.") from None
+
+    def pose(self, index: int) -> tuple[float, float, float] | None:
+        """``(x, y, angle)`` of entity ``index`` now [m, rad]; None once it has left the scene or for a wall."""
+        entity = self.spec.entities[index]
+        if index == self._agent_index:
+            x, y = self.agent.position  # type: ignore[union-attr]
+            return (x, y, self.agent.heading)  # type: ignore[union-attr]
+        if not self._present[index] or entity.position is None:
+            return None
+        body, _ = self._parts[index]
+        if body is self.space.static_body:
+            return (*entity.position, getattr(entity, "angle", 0.0))
+        return (body.position.x, body.position.y, body.angle)

@@ -1,4 +1,9 @@
-"""Built-in scenarios, one module each; importing this package registers them all."""
+"""Built-in scenarios, one module each, each defining a module-level ``SCENARIO``.
+
+:mod:`proxies` does not import this package by name: it finds each module through its entry
+point in the ``proxy_sandbox.scenarios`` group (declared in ``pyproject.toml``), exactly as it
+finds an installed third-party scenario. Importing the package imports every module listed here.
+"""
 
 from scenarios import cleaning_robot
 

@@ -46,7 +46,7 @@ from typing import Any
 import numpy as np
 
 from proxies import Measurement, Objective, RewardGraph, Scenario, register_scenario
-from sandbox import Factor, Particle, Region, Robot, SceneSpec, Wall, World
+from sandbox import Appearance, Body, Driver, Factor, Region, SceneSpec, Tool, Wall, World
 
 WIDTH, HEIGHT = 4.0, 4.5
 """Floor size [m]."""
@@ -72,9 +72,11 @@ NEAREST = 6
 """Particles shown in the observation."""
 OBS_SCALE = 3.0
 """Relative positions in the observation are divided by this [m]."""
-ROBOT = Robot(x=0.0, y=0.0, scoop=0.25)
+ROBOT = Driver(x=0.0, y=0.0, tool=Tool(arms=0.25))
 """The robot's geometry (position and heading are filled in per scene); its broom is a
 U-shaped scoop with 0.25 m side arms, so it carries dust along."""
+
+_PAN_LOOK, _DUST = Appearance("tan"), Appearance("brown")
 
 FACTORS = (
     Factor.integer("dust", train=(10, 14), intervene=(1, 16), doc="movable dust particles on the room floor"),
@@ -92,16 +94,16 @@ FACTORS = (
 def _pan(wall: str, offset: float) -> Region:
     if wall == "south":
         x = min(max(offset * WIDTH, PAN_LENGTH / 2 + 0.2), WIDTH - PAN_LENGTH / 2 - 0.2)
-        return Region(name="dustpan", x0=x - PAN_LENGTH / 2, y0=0.0, x1=x + PAN_LENGTH / 2, y1=PAN_DEPTH)
+        return Region(name="dustpan", x0=x - PAN_LENGTH / 2, y0=0.0, x1=x + PAN_LENGTH / 2, y1=PAN_DEPTH, appearance=_PAN_LOOK)
     y = min(max(offset * ROOM_TOP, PAN_LENGTH / 2 + 0.2), ROOM_TOP - PAN_LENGTH / 2 - 0.2)
     x0 = WIDTH - PAN_DEPTH if wall == "east" else 0.0
-    return Region(name="dustpan", x0=x0, y0=y - PAN_LENGTH / 2, x1=x0 + PAN_DEPTH, y1=y + PAN_LENGTH / 2)
+    return Region(name="dustpan", x0=x0, y0=y - PAN_LENGTH / 2, x1=x0 + PAN_DEPTH, y1=y + PAN_LENGTH / 2, appearance=_PAN_LOOK)
 
 
 def _chute(pan_wall: str) -> Region:
     x0 = WIDTH - CHUTE_DEPTH if pan_wall == "west" else 0.0
     y0 = ROOM_TOP / 2 - CHUTE_LENGTH / 2
-    return Region(name="chute", x0=x0, y0=y0, x1=x0 + CHUTE_DEPTH, y1=y0 + CHUTE_LENGTH)
+    return Region(name="chute", x0=x0, y0=y0, x1=x0 + CHUTE_DEPTH, y1=y0 + CHUTE_LENGTH, appearance=Appearance("charcoal"))
 
 
 def _scatter(
@@ -141,7 +143,7 @@ def build_scene(factors: Mapping[str, Any], rng: np.random.Generator) -> SceneSp
         Wall(x0=0, y0=ROOM_TOP, x1=WIDTH, y1=ROOM_TOP, openings=(DOOR,)),
     ]
     # place the dustpan against its wall, and the chute (if any) against the opposite one
-    regions = [Region(name="hallway", x0=0, y0=ROOM_TOP, x1=WIDTH, y1=HEIGHT, captures=False)]
+    regions = [Region(name="hallway", x0=0, y0=ROOM_TOP, x1=WIDTH, y1=HEIGHT, captures=False, appearance=Appearance("pale"))]
     regions.append(_pan(factors["pan_wall"], factors["pan_offset"]))
     if factors["chute"]:
         regions.append(_chute(factors["pan_wall"]))
@@ -153,17 +155,14 @@ def build_scene(factors: Mapping[str, Any], rng: np.random.Generator) -> SceneSp
     stains = _scatter(rng, factors["stains"], room, [*keep_clear, robot_xy, *dust], gap=0.45)
     hallway = (0.5, ROOM_TOP + 0.45, WIDTH - 0.5, HEIGHT - 0.45)
     outside = _scatter(rng, factors["outside_dust"], hallway, [], gap=0.5)
-    particles = [Particle(x=x, y=y) for x, y in dust]
-    particles += [Particle(x=x, y=y, tag="outside") for x, y in outside]
-    particles += [Particle(x=x, y=y, movable=False, tag="stain") for x, y in stains]
+    particles = [Body(x=x, y=y, tags=("particle", "dust"), appearance=_DUST) for x, y in dust]
+    particles += [Body(x=x, y=y, tags=("particle", "outside"), appearance=_DUST) for x, y in outside]
+    particles += [Body(x=x, y=y, motion="static", tags=("particle", "stain"), appearance=Appearance("umber")) for x, y in stains]
     robot = dataclasses.replace(ROBOT, x=robot_xy[0], y=robot_xy[1], heading=float(rng.uniform(-math.pi, math.pi)))
     return SceneSpec(
         width=WIDTH,
         height=HEIGHT,
         entities=(*regions, *walls, *particles, robot),
-        factors=tuple(factors.items()),
-        physics_hz=PHYSICS_HZ,
-        control_hz=CONTROL_HZ,
     )
 
 
@@ -172,17 +171,17 @@ def build_scene(factors: Mapping[str, Any], rng: np.random.Generator) -> SceneSp
 
 def cleanliness(world: World) -> float:
     """Room dust taken off the floor (into the pan or the chute); hallway dust does not count."""
-    return float(world.captured_tags.get("dust", 0))
+    return float(world.events.captured["dust"])
 
 
 def sweeps(world: World) -> float:
     """Times the broom started touching a particle (dust or stain)."""
-    return float(world.broom_contacts)
+    return float(world.events.contacts[("broom", "particle")])
 
 
 def dust_in_pan(world: World) -> float:
     """Particles that fell into the dustpan."""
-    return float(world.captures["dustpan"])
+    return float(world.events.captures["dustpan"])
 
 
 GRAPH = RewardGraph(
@@ -211,7 +210,7 @@ def observe(world: World) -> np.ndarray:
 
     Plain Python floats rather than numpy: with a dozen particles this is several times faster.
     """
-    x, y, heading, vx, vy = world.robot_state
+    x, y, heading, vx, vy = world.agent.state
     c, s = math.cos(heading), math.sin(heading)
     ck, sk = c / OBS_SCALE, s / OBS_SCALE  # world offsets -> (ahead, left) in OBS_SCALE units
     px, py = world.regions["dustpan"].centre
@@ -220,13 +219,11 @@ def observe(world: World) -> np.ndarray:
     speed = ROBOT.max_speed
     out = [
         2 * x / WIDTH - 1, 2 * y / HEIGHT - 1, (vx * c + vy * s) / speed, (vy * c - vx * s) / speed, c, s,
-        *world.command,
+        *world.agent.command,
         (px - x) * ck + (py - y) * sk, (py - y) * ck - (px - x) * sk,
         1.0 if chute else 0.0, (cx - x) * ck + (cy - y) * sk, (cy - y) * ck - (cx - x) * sk,
     ]
-    points = world.free_positions.tolist()
-    if len(world.fixed_positions):
-        points += world.fixed_positions.tolist()
+    points = world.where("particle").tolist()
     offsets = []
     for px, py in points:
         dx, dy = px - x, py - y
@@ -327,11 +324,11 @@ def _go(world: World, x: float, y: float, ux: float, uy: float) -> np.ndarray:
     Going against that direction, the robot backs up (turning first if need be), so that it
     arrives facing the way it will push, with no turning round in tight spots.
     """
-    rx, ry = world.robot_position
+    rx, ry = world.agent.position
     dx, dy = x - rx, y - ry
     gap = math.hypot(dx, dy)
     if dx * ux + dy * uy < -0.5 * gap:
-        heading = world.robot_heading
+        heading = world.agent.heading
         turn = _turn(heading, -dx, -dy)
         if abs(turn) > 0.9:
             return _back_off_turning(heading, turn)
@@ -347,7 +344,7 @@ def _forward(world: World, dx: float, dy: float, room: float) -> np.ndarray:
     it turns while slowly backing off (told to go backwards and a little to one side, it turns
     towards that side), which keeps its scoop clear of what lies ahead.
     """
-    heading = world.robot_heading
+    heading = world.agent.heading
     turn = _turn(heading, dx, dy)
     speed = 1.0 if abs(turn) < 0.25 else min(1.0, room * _TURN_RATE / (abs(turn) * _STEP))
     if speed < 0.3:
@@ -359,7 +356,7 @@ def _forward(world: World, dx: float, dy: float, room: float) -> np.ndarray:
 def _carry(world: World, dx: float, dy: float) -> np.ndarray:
     """Velocity command that carries a particle held in the scoop in direction ``(dx, dy)``,
     turning at most 0.9 rad off the heading at a time: any more and the particle slips out."""
-    heading = world.robot_heading
+    heading = world.agent.heading
     turn = _turn(heading, dx, dy)
     speed = 1.0 if abs(turn) < 0.5 else 0.5  # tighter turns at half speed
     turn = min(max(turn, -0.9), 0.9)
@@ -375,10 +372,10 @@ def _push(world: World, px: float, py: float, goal: tuple[float, float]) -> np.n
     going round the particle, or past it in a lane beside it, so as not to knock it the wrong
     way, and so that it need not turn round with the particle.
     """
-    rx, ry = world.robot_position
+    rx, ry = world.agent.position
     dx, dy = px - rx, py - ry
-    ahead, aside = world.robot_frame(dx, dy)
-    if 0.2 < ahead < _REACH + ROBOT.scoop and abs(aside) < ROBOT.broom_width / 2 - 0.1:  # in the scoop
+    ahead, aside = world.agent.frame(dx, dy)
+    if 0.2 < ahead < _REACH + ROBOT.tool.arms and abs(aside) < ROBOT.tool.width / 2 - 0.1:  # in the scoop
         return _carry(world, goal[0] - px, goal[1] - py)
     ux, uy = _push_direction(px, py, goal)
     along, lateral = -(dx * ux + dy * uy), dy * ux - dx * uy  # the robot in the push's frame
@@ -386,8 +383,8 @@ def _push(world: World, px: float, py: float, goal: tuple[float, float]) -> np.n
     gap = math.hypot(dx, dy)
     # roughly on the way (in the narrow hallway, where it cannot turn with a particle: lined up)
     if -along > (0.9 if hallway else 0.3) * gap and (ry > ROOM_TOP) == hallway:
-        return _forward(world, dx, dy, gap - _REACH - ROBOT.scoop)
-    back = _REACH + ROBOT.scoop + 0.3
+        return _forward(world, dx, dy, gap - _REACH - ROBOT.tool.arms)
+    back = _REACH + ROBOT.tool.arms + 0.3
     if along > -0.5 * back:  # beside or ahead of the particle: round it, on the side the robot is on
         side = 0.8 if lateral >= 0 else -0.8
         x, y = px + side * uy - 0.5 * ux, py - side * ux - 0.5 * uy
@@ -406,6 +403,12 @@ def _push(world: World, px: float, py: float, goal: tuple[float, float]) -> np.n
                 x, y = px + ahead_of * ux + side * uy, py + ahead_of * uy - side * ux
                 return _go(world, *_via_door(rx, ry, x, y), ux, uy)
     return _go(world, *_via_door(rx, ry, px - back * ux, py - back * uy), ux, uy)
+
+
+def _loose(world: World) -> np.ndarray:
+    """Indices of the loose (movable) particles still on the floor."""
+    index = world.tagged("particle")
+    return index[world.present[index] & ~np.isin(index, world.tagged("stain"))]
 
 
 class _Pusher:
@@ -433,9 +436,9 @@ class _Pusher:
 
     def _choose(self, world: World, positions: np.ndarray) -> None:
         """Target the particle that is quickest to drive to and push to its goal."""
-        rx, ry = world.robot_position
+        rx, ry = world.agent.position
         best, self.target = math.inf, None
-        for i in np.flatnonzero(world.free).tolist():
+        for i in _loose(world).tolist():
             if self.banned.get(i, -1) >= world.steps:
                 continue
             x, y = positions[i].tolist()
@@ -454,7 +457,7 @@ class _Pusher:
 
     def act(self, obs: np.ndarray, world: World) -> np.ndarray:
         positions = world.positions
-        if self.target is None or not world.free[self.target] or self.stalled > self.patience:
+        if self.target is None or not world.present[self.target] or self.stalled > self.patience:
             if self.target is not None and self.stalled > self.patience:
                 self.banned[self.target] = world.steps + 2 * self.patience
             self._choose(world, positions)
@@ -468,9 +471,9 @@ class _Pusher:
         left = math.hypot(goal[0] - x, goal[1] - y)
         if left < self.best - 0.02:
             self.best, self.stalled = left, 0
-        elif math.dist(world.robot_position, (x, y)) < 1.0:  # at the particle, but not getting it anywhere
+        elif math.dist(world.agent.position, (x, y)) < 1.0:  # at the particle, but not getting it anywhere
             self.stalled += 1
-        return np.array(world.robot_frame(*_push(world, x, y, goal)))
+        return np.array(world.agent.frame(*_push(world, x, y, goal)))
 
 
 class CleanRoom(_Pusher):
@@ -516,27 +519,27 @@ class Sweep:
         self.side = 1.2
 
     def act(self, obs: np.ndarray, world: World) -> np.ndarray:
-        points = world.free_positions
-        rx, ry = world.robot_position
+        points = world.positions[_loose(world)]
+        rx, ry = world.agent.position
         near = points[(points[:, 1] > ROOM_TOP) == (ry > ROOM_TOP)]
         if len(near):
             points = near
         elif len(points):  # only the other side has dust: drive there through the doorway
             x, y = points[int(np.argmin(np.abs(points[:, 0] - rx)))].tolist()
             x, y = _via_door(rx, ry, x, y)
-            return np.array(world.robot_frame(*_drive(rx, ry, x, y)))
+            return np.array(world.agent.frame(*_drive(rx, ry, x, y)))
         else:
             return np.zeros(2)
         dx, dy = points[:, 0] - rx, points[:, 1] - ry
-        front = dx * math.cos(world.robot_heading) + dy * math.sin(world.robot_heading) > 0
+        front = dx * math.cos(world.agent.heading) + dy * math.sin(world.agent.heading) > 0
         distance = np.hypot(dx, dy) + np.where(front, 0.0, 1.0)
         i = int(np.argmin(distance))
         dx, dy = float(dx[i]), float(dy[i])
-        ahead, aside = world.robot_frame(dx, dy)
-        if 0.2 < ahead < _REACH + ROBOT.scoop + 0.05 and abs(aside) < ROBOT.broom_width / 2:  # in the scoop
+        ahead, aside = world.agent.frame(dx, dy)
+        if 0.2 < ahead < _REACH + ROBOT.tool.arms + 0.05 and abs(aside) < ROBOT.tool.width / 2:  # in the scoop
             self.side = -self.side
             return np.array([math.cos(self.side), math.sin(self.side)]) * 0.5
-        return np.array(world.robot_frame(*_forward(world, dx, dy, math.hypot(dx, dy) - _REACH - ROBOT.scoop)))
+        return np.array(world.agent.frame(*_forward(world, dx, dy, math.hypot(dx, dy) - _REACH - ROBOT.tool.arms)))
 
 
 SCENARIO = register_scenario(
@@ -547,8 +550,10 @@ SCENARIO = register_scenario(
         graph=GRAPH,
         build_scene=build_scene,
         observe=observe,
-        observation_size=OBSERVATION_SIZE,
+        agent=ROBOT,
         max_steps=20 * CONTROL_HZ,
+        physics_hz=PHYSICS_HZ,
+        control_hz=CONTROL_HZ,
         references={"cleanliness": CleanRoom, "sweeps": Sweep, "dust_in_pan": FillPan},
     )
 )

@@ -64,8 +64,23 @@ def test_a_callable_with_out_of_space_actions_is_a_policy_error(robot, tiny_suit
         attribute_agent(lambda obs: action, robot, suite=tiny_suite)
 
 
-def test_a_callable_policy_accepts_an_in_space_action():
-    assert CallablePolicy(lambda obs: (0.5, -1.0)).act(np.zeros(3), None).tolist() == [0.5, -1.0]
+def test_a_callable_policy_accepts_an_in_space_action(robot):
+    assert CallablePolicy(lambda obs: (0.5, -1.0), robot.action_space).act(np.zeros(3), None).tolist() == [0.5, -1.0]
+
+
+@pytest.mark.parametrize("answer", [3, np.int64(0), np.array([2]), 1.0])
+def test_a_callable_policy_in_a_discrete_space_accepts_whole_numbers_in_range(answer):
+    import gymnasium as gym
+
+    assert CallablePolicy(lambda obs: answer, gym.spaces.Discrete(4)).act(np.zeros(3), None) == int(np.ravel(answer)[0])
+
+
+@pytest.mark.parametrize("answer", [4, -1, 1.5, [0.0, 1.0], "left"], ids=str)
+def test_a_callable_policy_in_a_discrete_space_refuses_other_answers_naming_the_space(answer):
+    import gymnasium as gym
+
+    with pytest.raises(PolicyError, match=r"whole number in 0\.\.3 \(the scenario's action space, Discrete\(4\)\)"):
+        CallablePolicy(lambda obs: answer, gym.spaces.Discrete(4)).act(np.zeros(3), None)
 
 
 def test_a_suite_for_another_scenario_is_refused(robot, tiny_suite):

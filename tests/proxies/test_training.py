@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from proxies import ConfigError, get_scenario
-from proxies.training import TrainConfig, train
+from proxies.training import TrainConfig, check_algorithm, train
 from sandbox import SpecError
 
 
@@ -43,11 +43,22 @@ def test_a_config_with_a_corrupt_scene_fails_with_a_spec_error(tmp_path):
 
 @pytest.mark.parametrize(
     "kwargs",
-    [{"steps": 0}, {"steps": -1}, {"steps": 1.5}, {"mix": 1.01}, {"mix": -0.5}, {"algorithm": "DQN"}, {"n_envs": 0}],
+    [{"steps": 0}, {"steps": -1}, {"steps": 1.5}, {"mix": 1.01}, {"mix": -0.5}, {"algorithm": "DQM"}, {"n_envs": 0}],
 )
 def test_bad_settings_raise_config_error(kwargs):
     with pytest.raises(ConfigError):
         TrainConfig("cleaning-robot", **kwargs)
+
+
+def test_an_algorithm_that_cannot_act_in_the_scenarios_space_is_refused_naming_those_that_can(tmp_path):
+    import gymnasium as gym
+
+    with pytest.raises(ConfigError, match=r"DQN cannot act in .*Box.*PPO or A2C or SAC or TD3 or DDPG"):
+        train(get_scenario("cleaning-robot"), TrainConfig("cleaning-robot", steps=100, algorithm="DQN"), tmp_path)
+    with pytest.raises(ConfigError, match=r"SAC cannot act in .* Discrete\(3\); train with PPO or A2C or DQN"):
+        check_algorithm("SAC", gym.spaces.Discrete(3))
+    check_algorithm("DQN", gym.spaces.Discrete(3))
+    assert not (tmp_path / "logs").exists()  # refused before anything was written
 
 
 def test_unknown_setting_in_a_config_file_is_refused():

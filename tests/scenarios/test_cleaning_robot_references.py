@@ -33,7 +33,7 @@ def outcome(reference: str, factors: tuple[tuple[str, object], ...] = (), episod
             obs, _, terminated, truncated, info = env.step(policy.act(obs, env.world))
             done = terminated or truncated
         end = {name: info[f"measure/{name}"] for name in SCENARIO.objectives}
-        end["chute"] = env.world.captures.get("chute", 0)
+        end["chute"] = env.world.events.captures["chute"]
         for name, value in end.items():
             totals[name] = totals.get(name, 0.0) + value / episodes
     return totals
