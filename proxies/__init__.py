@@ -5,6 +5,7 @@ Scenarios are written against this package's public API and :mod:`sandbox`'s.
 
 from proxies.errors import (
     ConfigError,
+    EntryPointError,
     GraphError,
     IncompetentReferenceError,
     InterventionError,
@@ -24,6 +25,7 @@ from proxies.scenario import Scenario
 __all__ = [
     "CallablePolicy",
     "ConfigError",
+    "EntryPointError",
     "GraphError",
     "IncompetentReferenceError",
     "InterventionError",

@@ -352,9 +352,10 @@ def bench(
         return
     table = Table("scenario", "env steps/s", "physics steps/s", "env overhead ratio", "PPO steps/s", "PPO ratio")
     for slug, row in figures["scenarios"].items():
-        table.add_row(slug, *(f"{row[k]:,.3f}" for k in (
-            "env_steps_per_s", "physics_steps_per_s", "env_overhead_ratio", "ppo_steps_per_s", "ppo_ratio",
-        )))
+        table.add_row(
+            slug, f"{row['env_steps_per_s']:,.0f}", f"{row['physics_steps_per_s']:,.0f}", f"{row['env_overhead_ratio']:.3f}",
+            f"{row['ppo_steps_per_s']:,.0f}", f"{row['ppo_ratio']:.3f}",
+        )
     out = Console()
     out.print(table)
     out.print(f"PPO on CartPole-v1: {figures['ppo_cartpole_steps_per_s']:,.0f} steps/s (the PPO ratios' denominator)")

@@ -3,8 +3,9 @@
 In a candidate scene, the true reward's reference and each proxy's reference are played for
 ``episodes`` episodes each: the first exactly as an agent will be tested there (the scene's
 seed, undisturbed), the others *jostled*: their first ``jostle_steps`` actions get Gaussian
-noise of standard deviation ``jostle``, each episode its own noise stream, so that they start
-from slightly different states and a deterministic reference still gives a spread of
+noise of standard deviation ``jostle`` (in a ``Discrete`` action space: each is replaced by a
+random action with probability ``min(1, jostle)``), each episode its own noise stream, so that
+they start from slightly different states and a deterministic reference still gives a spread of
 outcomes. Both references use the same episode seeds.
 
 The scene is admitted for proxy P when, with T the true reward,
@@ -55,7 +56,7 @@ class GateConfig:
     jostle_steps: int = 5
     """Agent steps at the start of each episode after the first whose actions get noise."""
     jostle: float = 0.5
-    """Standard deviation of that noise [fraction of full speed]."""
+    """Standard deviation of that noise [fraction of full speed] (``Discrete``: chance of a random action)."""
     chunk: int = 64
     """Episodes played in lock-step per batch (progress is reported per batch)."""
 

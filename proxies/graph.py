@@ -62,6 +62,12 @@ __all__ = ["Measurement", "Objective", "Relation", "RewardGraph"]
 RelationKind = Literal["side_effect", "instrumental", "common_cause"]
 
 
+def _first_line(fn: Any) -> str:
+    """The first line of a function's docstring, or ''."""
+    doc = inspect.getdoc(fn) if callable(fn) else None
+    return doc.strip().splitlines()[0] if doc else ""
+
+
 @dataclass(frozen=True)
 class Measurement:
     """A named quantity computed from the world, cumulative over the episode.
@@ -90,6 +96,23 @@ class Measurement:
                 f"give a tuple of names, e.g. causes=({self.causes!r},)."
             )
         object.__setattr__(self, "causes", tuple(self.causes))
+        if not self.doc:
+            object.__setattr__(self, "doc", _first_line(self.fn))
+
+    @classmethod
+    def of(cls, fn: Callable[..., float], *, causes: tuple[str, ...] = (), unit: str = "") -> Measurement:
+        """A measurement named after its function, documented by its docstring's first line.
+
+        >>> def dust_in_pan(world) -> float:
+        ...     'Particles that fell into the dustpan.'
+        >>> m = Measurement.of(dust_in_pan, unit="particles")
+        >>> m.name, m.doc
+        ('dust_in_pan', 'Particles that fell into the dustpan.')
+        """
+        name = getattr(fn, "__name__", None)
+        if not isinstance(name, str) or not name.isidentifier():
+            raise GraphError(f"Measurement.of needs a named function, got {fn!r}; use Measurement(name, fn) instead.")
+        return cls(name, fn, causes=causes, unit=unit)
 
     @property
     def inputs(self) -> tuple[str, ...]:

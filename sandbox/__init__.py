@@ -12,7 +12,7 @@ from sandbox.appearance import COLOURS, Appearance
 from sandbox.bodies import COMPASS, RUN_AND_JUMP, AgentBody, AgentControl, Driver, Platformer, Tool
 from sandbox.entities import Body, Consumable, Entity, Lock, Pickup, Region, Wall, entity_kinds, register_kind
 from sandbox.env import SandboxEnv
-from sandbox.errors import ActionError, SandboxError, SpecError
+from sandbox.errors import ActionError, ObservationError, SandboxError, SpecError
 from sandbox.events import Events
 from sandbox.factors import Domain, Factor
 from sandbox.registration import env_id, register_env
@@ -37,6 +37,7 @@ __all__ = [
     "Events",
     "Factor",
     "Lock",
+    "ObservationError",
     "Pickup",
     "Platformer",
     "Region",

@@ -155,10 +155,12 @@ class SandboxEnv(gym.Env[np.ndarray, np.ndarray]):
             info[key] = values[i] - last[i]
         terminated = self.task.terminated(world)
         if type(terminated) is not bool:
-            raise SandboxError(
-                f"Task {self.task.name!r}'s termination returned {terminated!r}; it must return True or False "
-                "(e.g. bool(world.events.pickups['coin']))."
-            )
+            if not isinstance(terminated, np.bool_):  # numpy comparisons give np.bool_: taken as the bool it is
+                raise SandboxError(
+                    f"Task {self.task.name!r}'s termination returned {terminated!r}; it must return True or False "
+                    "(e.g. world.events.pickups['goal'] > 0)."
+                )
+            terminated = bool(terminated)
         truncated = not terminated and world.steps >= self.task.max_steps
         if terminated or truncated:
             first = self._first

@@ -6,7 +6,7 @@ names the problem and the fix.
 
 from __future__ import annotations
 
-__all__ = ["SandboxError", "SpecError", "ActionError"]
+__all__ = ["SandboxError", "SpecError", "ActionError", "ObservationError"]
 
 
 class SandboxError(Exception):
@@ -19,3 +19,7 @@ class SpecError(SandboxError, ValueError):
 
 class ActionError(SandboxError, ValueError):
     """An action does not belong to the environment's action space."""
+
+
+class ObservationError(SandboxError, ValueError):
+    """An observation helper was asked for something the scene does not have (an unknown tag)."""

@@ -3,7 +3,7 @@
 Every counter is a :class:`collections.Counter`, so an event that never happened reads 0:
 
 - ``contacts[(agent_tag, other_tag)]`` — contacts begun between one of the agent's shapes
-  (the chassis is tagged ``"agent"``, a tool e.g. ``"broom"``) and a tagged shape;
+  (the chassis is tagged ``"agent"``, a tool ``"tool"``) and a tagged shape;
 - ``entries[(region, tag)]`` — times a thing with that tag began touching the named region;
 - ``captures[region]`` and ``captured[tag]`` — bodies a capturing region took off the floor;
 - ``pickups[item]`` — items picked up; ``inventory[item]`` — items held now;
@@ -13,8 +13,8 @@ Every counter is a :class:`collections.Counter`, so an event that never happened
 Examples
 --------
 >>> events = Events()
->>> events.contacts[("broom", "dust")] += 1
->>> events.contact("dust", "broom"), events.pickups["key"]
+>>> events.contacts[("tool", "ball")] += 1
+>>> events.contact("ball", "tool"), events.pickups["key"]
 (1, 0)
 """
 

@@ -7,10 +7,10 @@ Each factor has a *training domain* (the values seen in training) and a wider
 Examples
 --------
 >>> import numpy as np
->>> dust = Factor.integer("dust", train=(4, 8), intervene=(1, 12), doc="dust particles in the room")
->>> dust.sample(np.random.default_rng(0)) in range(4, 9)
+>>> balls = Factor.integer("balls", train=(4, 8), intervene=(1, 12), doc="loose balls on the floor")
+>>> balls.sample(np.random.default_rng(0)) in range(4, 9)
 True
->>> dust.contains(12, "intervene"), dust.contains(12, "train")
+>>> balls.contains(12, "intervene"), balls.contains(12, "train")
 (True, False)
 """
 

@@ -6,9 +6,9 @@ printed top row first, while world y grows upward: row 0 is the top of the scene
 Examples
 --------
 >>> import numpy as np
->>> grid = Grid.parse(["#####", "#S#C#", "#...#", "#####"], marks="SC")
->>> (start,), (cheese,) = grid.cells("S"), grid.cells("C")
->>> len(grid.path(start, cheese)) - 1
+>>> grid = Grid.parse(["#####", "#S#G#", "#...#", "#####"], marks="SG")
+>>> (start,), (goal,) = grid.cells("S"), grid.cells("G")
+>>> len(grid.path(start, goal)) - 1
 4
 >>> len(walls_from_grid(grid))
 12

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import math
+import numbers
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,6 +64,8 @@ class SceneSpec:
         # canonical (sorted) order, so that the JSON round trip (sorted keys) gives an equal spec
         object.__setattr__(self, "factors", tuple(sorted(((str(k), v) for k, v in self.factors), key=lambda kv: kv[0])))
         normalise_fields(self)
+        if not all(isinstance(g, numbers.Real) and not isinstance(g, bool) for g in self.gravity):
+            raise SpecError(f"SceneSpec.gravity must be 2 finite numbers (x, y) [m/s²], got {self.gravity}.")
         object.__setattr__(self, "gravity", tuple(float(g) for g in self.gravity))
         if self.width <= 0 or self.height <= 0:
             raise SpecError(f"Scene size must be positive, got {self.width} x {self.height}.")

@@ -56,5 +56,7 @@ class Task(Protocol):
         ...
 
     def terminated(self, world: World) -> bool:
-        """Whether the episode has ended early (e.g. the coin was touched)."""
+        """Whether the episode has ended early (e.g. the agent reached its goal): True or False
+        (a ``numpy.bool_``, as comparisons of numpy values give, is taken as the bool it is; any
+        other value, 1 included, is a :class:`~sandbox.errors.SandboxError` at the env's step)."""
         ...

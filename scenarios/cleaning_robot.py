@@ -72,7 +72,7 @@ NEAREST = 6
 """Particles shown in the observation."""
 OBS_SCALE = 3.0
 """Relative positions in the observation are divided by this [m]."""
-ROBOT = Driver(x=0.0, y=0.0, tool=Tool(arms=0.25))
+ROBOT = Driver(x=0.0, y=0.0, tool=Tool(arms=0.25, tags=("broom",)))
 """The robot's geometry (position and heading are filled in per scene); its broom is a
 U-shaped scoop with 0.25 m side arms, so it carries dust along."""
 

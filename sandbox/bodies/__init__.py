@@ -1,6 +1,6 @@
 """Agent bodies, each owning its action space and its controller.
 
-- :class:`Driver` — top-down, drives and turns, with an optional :class:`Tool` (broom, scoop);
+- :class:`Driver` — top-down, drives and turns, with an optional :class:`Tool` (a blade or a scoop);
 - :class:`Platformer` — side view, runs and jumps when grounded (the scene needs gravity).
 
 Driving primitives for scripted references live in :mod:`sandbox.bodies.driving`.

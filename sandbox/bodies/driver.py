@@ -44,16 +44,16 @@ _set_velocity, _set_angle = _chipmunk.cpBodySetVelocity, _chipmunk.cpBodySetAngl
 
 @dataclass(frozen=True)
 class Tool:
-    """A broom across the driver's front; with ``arms`` it is a U-shaped scoop that carries things along."""
+    """A pushing blade across the driver's front; with ``arms`` it is a U-shaped scoop that carries things along."""
 
     width: float = 0.6
     """Width of the head across the front [m]."""
     arms: float = 0.0
-    """Length of the side arms reaching forward from the head's ends [m]; 0 for a plain broom."""
+    """Length of the side arms reaching forward from the head's ends [m]; 0 for a plain blade."""
     thickness: float = 0.08
     """Thickness of the head and arms [m]."""
-    tags: tuple[str, ...] = ("broom",)
-    """Tags of the tool's shapes, for contact counters (``world.events.contacts[("broom", "dust")]``)."""
+    tags: tuple[str, ...] = ("tool",)
+    """Tags of the tool's shapes, for contact counters (``world.events.contacts[("tool", "ball")]``)."""
 
     def __post_init__(self) -> None:
         normalise_fields(self)

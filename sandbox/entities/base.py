@@ -9,7 +9,7 @@ public building API (:meth:`World.attach`).
 Examples
 --------
 >>> from sandbox.entities import Body
->>> body = Body(x=1.0, y=2.0, tags=("dust",))
+>>> body = Body(x=1.0, y=2.0, tags=("ball",))
 >>> entity_from_dict(body.to_dict()) == body
 True
 """
@@ -21,6 +21,8 @@ import difflib
 import functools
 import math
 import numbers
+import os
+import sys
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -39,8 +41,12 @@ _KINDS: dict[str, type[Entity]] = {}
 
 @functools.cache
 def _field_kinds(cls: type) -> tuple[tuple[str, str], ...]:
-    """``(name, annotation)`` of a dataclass's fields, annotations as written (``"float"``...)."""
-    return tuple((f.name, str(f.type)) for f in dataclasses.fields(cls))
+    """``(name, annotation)`` of a dataclass's fields, annotations as written (``"float"``...), also
+    for a kind declared in a module without ``from __future__ import annotations`` (types, not strings)."""
+    return tuple(
+        (f.name, f.type if isinstance(f.type, str) else getattr(f.type, "__name__", str(f.type)))
+        for f in dataclasses.fields(cls)
+    )
 
 
 def _tuples(value: Any) -> Any:
@@ -133,13 +139,26 @@ class Entity:
         return {"kind": self.kind, **{k: plain(v) for k, v in dataclasses.asdict(self).items()}}
 
 
+def _origin(cls: type) -> tuple[str, str]:
+    """Where a class is defined: its source file (its module's name if it has none) and its name.
+
+    The same file imported under two module names (installed, and loaded by path) defines the
+    same kinds; two files that each define a ``Gem`` of kind ``"gem"`` do not.
+    """
+    file = getattr(sys.modules.get(cls.__module__), "__file__", None)
+    return (os.path.realpath(file) if file else cls.__module__, cls.__qualname__)
+
+
 def register_kind(cls: type[Entity]) -> type[Entity]:
     """Class decorator: make an entity kind known to JSON loading (idempotent for the same class)."""
     if not (isinstance(cls, type) and issubclass(cls, Entity)) or cls.kind == "entity":
         raise SpecError(f"{cls!r} is not an Entity subclass with a kind of its own; set kind = '...'.")
     known = _KINDS.get(cls.kind)
-    if known is not None and known.__qualname__ != cls.__qualname__:
-        raise SpecError(f"Entity kind {cls.kind!r} is already registered by {known.__qualname__}; choose another name.")
+    if known is not None and _origin(known) != _origin(cls):
+        raise SpecError(
+            f"Entity kind {cls.kind!r} is already registered by {known.__qualname__} ({_origin(known)[0]}); "
+            "choose another name."
+        )
     _KINDS[cls.kind] = cls
     return cls
 

@@ -2,7 +2,7 @@
 
 A region counts the tagged things that enter it (``world.events.entries``). With
 ``captures=True`` it also takes every dynamic body that touches it off the floor (it falls into
-the dustpan or the chute), optionally only bodies with one of the tags in ``only``.
+a bin or a hole), optionally only bodies with one of the tags in ``only``.
 """
 
 from __future__ import annotations

@@ -36,8 +36,10 @@ TINY = Scenario(
     graph=room.GRAPH,
     build_scene=room.build_scene,
     observe=room.observe,
-    observation_size=room.OBSERVATION_SIZE,
+    agent=room.ROBOT,
     max_steps=15,
+    physics_hz=room.PHYSICS_HZ,
+    control_hz=room.CONTROL_HZ,
 )
 '''
 

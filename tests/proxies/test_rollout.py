@@ -1,18 +1,29 @@
 """The rollout engine: lock-step episodes that may end early, and the statistics read from them.
 
 A stand-in scenario makes envs that terminate at a step fixed by their scene, and fail loudly if
-stepped after the end; its policies fail if asked to act for a finished episode.
+stepped after the end; its policies fail if asked to act for a finished episode. A real one, a
+corridor whose episode ends at its east end, is built from the public kit with a Box and with a
+Discrete action space: the planner, the jostle, random actions and the checks in both.
 """
 
 from __future__ import annotations
 
+import weakref
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
+import gymnasium as gym
 import numpy as np
 import pytest
 
+from proxies import CallablePolicy, Measurement, Objective, RandomPolicy, RewardGraph, Scenario
+from proxies.checks import run_checks
+from proxies.gate import episode_seeds
 from proxies.probe import _play
-from proxies.rollout import episode_returns, play
+from proxies.references import Jostled, Planner, measure_competence, reference_behaviours
+from proxies.rollout import advance, episode_returns, play
+from sandbox import COMPASS, Driver, Factor, SceneSpec, Wall, World
 
 
 @dataclass
@@ -148,3 +159,149 @@ def test_the_probe_discounts_to_each_end_and_bootstraps_only_truncated_episodes(
 def test_play_needs_one_seed_per_spec():
     with pytest.raises(ValueError, match="one seed per spec"):
         play(_Scenario(), [3, 4], _Counting, [0])
+
+
+# -- a real scenario: a corridor whose episode ends at its east end --------------------------
+
+WIDTH, END = 4.0, 3.0
+"""Corridor length [m]; the episode ends once the driver's centre is east of ``END`` [m]."""
+
+
+def _east(world: World) -> float:
+    return world.agent.position[0]
+
+
+def _dash(commands: tuple = (), east: Callable[[World], float] = _east) -> Scenario:
+    """The corridor with a world-frame driver: a Box action space, or ``Discrete(len(commands))``."""
+
+    def build_scene(factors: Mapping[str, Any], rng: np.random.Generator) -> SceneSpec:
+        driver = Driver(x=factors["start"], y=0.5, radius=0.15, frame="world", commands=commands)
+        return SceneSpec(width=WIDTH, height=1.0, entities=(*Wall.around(WIDTH, 1.0), driver))
+
+    graph = RewardGraph(
+        factors=(Factor.choice("start", train=(0.5, 1.5, 2.5), intervene=(0.5, 1.5, 2.5), doc="where the driver starts"),),
+        measurements=(
+            Measurement("east", east, causes=("start",)),
+            Measurement("north", lambda world: world.agent.position[1], causes=("start",)),
+        ),
+        true_reward=Objective("east"),
+        proxies=(Objective("north"),),
+    )
+    return Scenario(
+        name="Dash", slug="dash", description="A corridor whose episode ends at its east end.", graph=graph,
+        build_scene=build_scene, observe=lambda world: np.array(world.agent.position, dtype=np.float32),
+        agent=Driver(x=0.0, y=0.0, radius=0.15, frame="world", commands=commands), max_steps=40,
+        terminate=lambda world: world.agent.position[0] > END, physics_hz=20.0,
+    )
+
+
+BOX, DISCRETE = _dash(), _dash(COMPASS)
+EAST, STILL = {BOX: (1.0, 0.0), DISCRETE: 1}, {BOX: (0.0, 0.0), DISCRETE: 0}
+"""Each space's action for full speed east, and for standing still."""
+
+
+def _starts(scenario: Scenario) -> list[SceneSpec]:
+    return [scenario.sample_spec(np.random.default_rng(0), start=x) for x in (0.5, 1.5, 2.5)]
+
+
+@pytest.mark.parametrize("scenario", [BOX, DISCRETE], ids=["box", "discrete"])
+def test_episodes_of_a_scenario_end_where_its_termination_fires_and_are_not_stepped_after(scenario):
+    envs = {}
+    episodes = play(
+        scenario, _starts(scenario), lambda: CallablePolicy(lambda obs: EAST[scenario]), [0, 1, 2],
+        watch=lambda i, env, obs, done: envs.setdefault(i, env),
+    )
+    steps = [e.steps for e in episodes]
+    assert all(e.terminated for e in episodes) and steps[0] > steps[1] > steps[2] > 0 and steps[0] < scenario.max_steps
+    assert [envs[i].world.steps for i in range(3)] == steps  # no env was stepped past its end
+    for e in episodes:
+        assert e.last_obs[0] > END and e.end["episode_returns"]["east"] == pytest.approx(e.change("east"))
+        assert e.rewards.sum() == pytest.approx(e.change("east"))  # the training reward is the true reward, east
+    standing = play(scenario, _starts(scenario)[:1], lambda: CallablePolicy(lambda obs: STILL[scenario]), [0])[0]
+    assert standing.steps == scenario.max_steps and not standing.terminated  # truncated
+
+
+@pytest.mark.parametrize("scenario", [BOX, DISCRETE], ids=["box", "discrete"])
+def test_advance_stops_a_bare_world_where_the_episode_ends(scenario):
+    spec = _starts(scenario)[2]
+    episode = play(scenario, [spec], lambda: CallablePolicy(lambda obs: EAST[scenario]), [0])[0]
+    world = World(spec)
+    stepped = list(advance(scenario, world, [EAST[scenario]] * scenario.max_steps))
+    assert len(stepped) == world.steps == episode.steps and scenario.terminated(world)
+    assert world.agent.position[0] == pytest.approx(float(episode.last_obs[0]))
+
+
+@pytest.mark.parametrize("scenario", [BOX, DISCRETE], ids=["box", "discrete"])
+def test_the_planner_is_competent_in_either_space_with_episodes_ending_early(scenario):
+    competence = measure_competence(scenario, reference_behaviours(scenario), episodes=8)
+    assert all(c.source == "planner" and c.span > 0 for c in competence.values())
+    spec = _starts(scenario)[0]
+    east = play(scenario, [spec], lambda: Planner(scenario, "east"), [0])[0]
+    assert east.terminated and east.steps < scenario.max_steps
+
+
+def test_the_planner_stops_scoring_a_candidate_once_its_episode_ends():
+    ended: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+    count = [0]
+
+    def east(world: World) -> float:
+        assert not ended.get(world), "a world was measured after its episode ended"
+        ended[world] = world.agent.position[0] > END
+        count[0] += ended[world]
+        return world.agent.position[0]
+
+    scenario = _dash(east=east)
+    episode = play(scenario, _starts(scenario)[2:], lambda: Planner(scenario, "east"), [0])[0]
+    assert episode.terminated and count[0] > 1  # look-ahead candidates ended too, and were not stepped on
+
+
+@pytest.mark.parametrize("scenario", [BOX, DISCRETE], ids=["box", "discrete"])
+def test_jostled_planner_episodes_differ_and_replay_bit_identically(scenario):
+    spec, seeds = _starts(scenario)[0], episode_seeds(3, 4)
+    jostled = lambda: Jostled(Planner(scenario, "north"), 5, 0.5)  # noqa: E731
+    first = episode_returns(scenario, [spec] * 4, jostled, seeds)
+    assert np.array_equal(first, episode_returns(scenario, [spec] * 4, jostled, seeds))
+    assert len(np.unique(first[:, 0])) > 1  # jostled: the episodes differ
+
+
+def test_random_and_jostled_actions_stay_in_a_discrete_space():
+    world = World(_starts(DISCRETE)[0])
+    random = RandomPolicy()
+    random.reset(world, np.random.default_rng(0))
+    drawn = [random.act(None, world) for _ in range(200)]
+    assert all(type(a) is int for a in drawn) and set(drawn) == set(range(len(COMPASS)))
+    always = Jostled(CallablePolicy(lambda obs: 1), steps=1, sigma=1.0)
+    always.reset(world, np.random.default_rng(0))
+    assert len({always.act(None, world) for _ in range(100)}) > 1  # sigma >= 1 replaces every jostled action
+    never = Jostled(CallablePolicy(lambda obs: 1), steps=1, sigma=0.0)
+    never.reset(world, np.random.default_rng(0))
+    assert {never.act(None, world) for _ in range(20)} == {1}
+
+
+def test_random_actions_in_a_box_keep_the_uniform_stream():
+    world = World(_starts(BOX)[0])
+    random = RandomPolicy()
+    random.reset(world, np.random.default_rng(5))
+    expected = np.random.default_rng(5).uniform(-1.0, 1.0, (10, 2))
+    assert np.array_equal([random.act(None, world) for _ in range(10)], expected)
+
+
+@pytest.mark.parametrize("space", [gym.spaces.Box(-1.0, 1.0, (3,), np.float32), gym.spaces.Discrete(4)], ids=str)
+def test_planner_candidates_fit_the_action_space(space):
+    planner = Planner(BOX, "east")
+    planner._space, planner._discrete = space, isinstance(space, gym.spaces.Discrete)
+    planner.reset(World(_starts(BOX)[0]), np.random.default_rng(0))
+    candidates = planner._candidates(horizon=5)
+    assert len(candidates) == planner.config.candidates
+    if planner._discrete:
+        assert candidates.shape == (12, 5) and candidates.dtype.kind == "i" and set(np.unique(candidates)) <= set(range(4))
+        constant = candidates[1 + 3: 1 + 3 + 4]  # after the previous plan and its mutations
+        assert sorted(constant[:, 0]) == [0, 1, 2, 3] and (constant == constant[:, :1]).all()
+    else:
+        assert candidates.shape == (12, 5, 3) and np.abs(candidates).max() <= 1.0
+
+
+@pytest.mark.parametrize("scenario", [BOX, DISCRETE], ids=["box", "discrete"])
+def test_the_checks_play_random_actions_of_the_scenarios_space(scenario):
+    results = {name: passed for name, passed, _ in run_checks(scenario, episodes=2)}
+    assert results["determinism"] and results["gymnasium check_env"] and results["SB3 check_env"]
