@@ -157,7 +157,7 @@ class SandboxEnv(gym.Env[np.ndarray, np.ndarray]):
         if type(terminated) is not bool:
             if not isinstance(terminated, np.bool_):  # numpy comparisons give np.bool_: taken as the bool it is
                 raise SandboxError(
-                    f"Task {self.task.name!r}'s termination returned {terminated!r}; it must return True or False "
+                    f"Task {self.task.name!r}: its termination returned {terminated!r}; it must return True or False "
                     "(e.g. world.events.pickups['goal'] > 0)."
                 )
             terminated = bool(terminated)

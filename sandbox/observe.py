@@ -163,10 +163,11 @@ def nearest(
     ...
     sandbox.errors.ObservationError: nearest(): no entity of this scene has the tag 'gme'; did you mean 'gem'? ...
     """
-    tags = _tag_tuple(tags, "nearest")
+    tags = (tags,) if type(tags) is str and tags else _tag_tuple(tags, "nearest")
     if required:
         _check_tags(world, tags, "nearest")
-    x, y, heading, _, _ = _agent(world, "nearest").state
+    agent = world.agent
+    x, y, heading, _, _ = (agent if agent is not None else _agent(world, "nearest")).state
     c, s = math.cos(heading) / scale, math.sin(heading) / scale
     if not appearance:
         if len(tags) == 1:
@@ -245,7 +246,7 @@ def rays(world: World, n: int, length: float, *, tags: str | Sequence[str] | Non
             _check_tags(world, tags, "rays")
         wanted = {i for t in tags for i in world.tagged(t).tolist()}
     x, y, heading, _, _ = agent.state
-    mine, owner, query = agent.body.shapes, world._owner, world.space.segment_query
+    mine, owner, query = agent.body.shapes, world.entity_of, world.space.segment_query
     out = []
     for i in range(n):
         angle = heading + 2 * math.pi * i / n
@@ -255,7 +256,7 @@ def rays(world: World, n: int, length: float, *, tags: str | Sequence[str] | Non
             shape = hit.shape
             if shape in mine or hit.alpha >= best:
                 continue
-            if (shape.sensor if wanted is None else owner.get(shape) not in wanted):
+            if (shape.sensor if wanted is None else owner(shape) not in wanted):
                 continue
             best = hit.alpha
         out.append(best)

@@ -52,7 +52,8 @@ def _draw(spec: SceneSpec, poses: Sequence[tuple[float, float, float] | None], s
             if entity.shape == "circle":
                 disc(*entity.centre, (entity.x1 - entity.x0) / 2, colour)
             else:
-                corners = entity.vertices or ((entity.x0, entity.y0), (entity.x1, entity.y0), (entity.x1, entity.y1), (entity.x0, entity.y1))
+                x0, y0, x1, y1 = entity.bounds
+                corners = entity.vertices or ((x0, y0), (x1, y0), (x1, y1), (x0, y1))
                 draw.polygon([px(*p) for p in corners], fill=colour)
         elif isinstance(entity, Wall):
             for a, b in entity.solid_parts:

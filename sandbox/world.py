@@ -109,7 +109,9 @@ class World:
         self._tagged = {tag: np.array(ix, dtype=np.intp) for tag, ix in self._tagged.items()}
         self._xy = np.array([e.position or (math.nan, math.nan) for e in entities], dtype=np.float64).reshape(-1, 2)
         """Every entity's centre now (updated in place after each step)."""
-        self._where: dict[str, np.ndarray] = {}  # tag -> indices of present entities with it
+        self._where: dict[str, tuple[np.ndarray, np.ndarray | None]] = {}
+        """tag -> indices of the present entities with it, and their rows in the batched read (None
+        unless every one has a body of its own)."""
 
         agent = spec.agent
         self.agent: AgentControl | None = agent.control(self) if agent is not None else None
@@ -187,6 +189,10 @@ class World:
             if self._moving_rows.tolist() == list(range(first, first + len(moving))):
                 self._moving_block = slice(moving[0], moving[0] + len(moving))
                 self._moving_rows_block = slice(first, first + len(moving))
+        self._row_of = dict(zip(moving, self._moving_rows.tolist()))
+        if self.agent is not None:
+            self._row_of[self._agent_index] = self._agent_row
+        self._where.clear()
         self._read_state()
 
     def _read_state(self) -> None:
@@ -220,7 +226,8 @@ class World:
             if source == AGENT:
                 removed |= self._agent_touched(*((a, b) if a in self._agent_tags else (b, a)))
             else:
-                removed |= self._region_touched(*((a, b) if a.collision_type == REGION and b.collision_type != REGION else (b, a)))
+                sensor_first = a.collision_type == REGION and b.collision_type != REGION
+                removed |= self._region_touched(*((a, b) if sensor_first else (b, a)))
         self._pending.clear()
         if removed:
             self._index_bodies()
@@ -297,15 +304,24 @@ class World:
         has left the scene and for walls. A fresh array each step (safe to keep)."""
         return self._refresh().copy()
 
+    def entity_of(self, shape: pymunk.Shape) -> int | None:
+        """The index (spec order) of the entity a pymunk shape belongs to; None for the agent's shapes."""
+        return self._owner.get(shape)
+
     def tagged(self, tag: str) -> np.ndarray:
         """Indices (spec order) of the entities with ``tag``, present or not; empty if none has it."""
         return self._tagged.get(tag, np.empty(0, dtype=np.intp))
 
     def where(self, tag: str) -> np.ndarray:
         """``(m, 2)`` centres [m] of the entities with ``tag`` still in the scene, in spec order."""
-        index = self._where.get(tag)
-        if index is None:
-            index = self._where[tag] = self.tagged(tag)[self._present[self.tagged(tag)]]
+        found = self._where.get(tag)
+        if found is None:
+            index = self.tagged(tag)[self._present[self.tagged(tag)]]
+            rows = [self._row_of.get(i) for i in index.tolist()]
+            found = self._where[tag] = (index, None if None in rows else np.array(rows, dtype=np.intp))
+        index, rows = found
+        if rows is not None:  # all with bodies of their own: straight from the last read (one take, no refresh)
+            return self._state.take(rows, axis=0)[:, :2]
         return self._refresh()[index]
 
     def region(self, name: str) -> Region:

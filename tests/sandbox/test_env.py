@@ -1,10 +1,12 @@
-"""SandboxEnv with a minimal hand-written Task (the sandbox layer knows nothing of proxies)."""
+"""SandboxEnv with a minimal hand-written Task (the sandbox layer knows nothing of proxies),
+and early termination, also through a tiny ``proxies.Scenario``."""
 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,20 +16,22 @@ import pytest
 from gymnasium.utils.env_checker import check_env
 from stable_baselines3.common.env_checker import check_env as sb3_check_env
 
-from sandbox import ActionError, Factor, Particle, Robot, SandboxEnv, SandboxError, SceneSpec, SpecError, Wall, World
+from sandbox import ActionError, Body, Driver, Factor, SandboxEnv, SandboxError, SceneSpec, SpecError, Tool, Wall, World
+
+ROBOT = Driver(x=1.0, y=1.0, tool=Tool(tags=("broom",)))
 
 
 def _x(world: World) -> float:
-    return world.robot_position[0]
+    return world.agent.position[0]
 
 
 def _contacts(world: World) -> float:
-    return float(world.broom_contacts)
+    return float(world.events.contacts[("broom", "dust")])
 
 
 @dataclass
 class TinyTask:
-    """A corridor: drive east; a few particles lie in the way."""
+    """A corridor: drive east; a few dust particles lie in the way. ``until`` ends an episode early."""
 
     name: str = "TinyCorridor"
     factors: tuple[Factor, ...] = (
@@ -35,28 +39,42 @@ class TinyTask:
         Factor.choice("side", train=("low",), intervene=("low", "high")),
     )
     max_steps: int = 12
-    observation_size: int = 4
     measurements: Mapping[str, Any] = field(default_factory=lambda: {"x": _x, "contacts": _contacts})
     rewards: Mapping[str, str] = field(default_factory=lambda: {"progress": "x", "touches": "contacts"})
     true_reward: str = "progress"
+    agent: Driver = ROBOT
+    until: Callable[[World], Any] | None = None
 
-    def build_scene(self, factors: Mapping[str, Any], rng: np.random.Generator) -> SceneSpec:
+    @property
+    def action_space(self) -> gym.Space:
+        return self.agent.action_space
+
+    @property
+    def observation_space(self) -> gym.Space:
+        return gym.spaces.Box(-np.inf, np.inf, (4,), np.float32)
+
+    def make_scene(self, factors: Mapping[str, Any], rng: np.random.Generator) -> SceneSpec:
         y = 1.0 if factors["side"] == "low" else 2.0
-        dust = [Particle(x=2.0 + i, y=y + float(rng.uniform(-0.1, 0.1))) for i in range(factors["dust"])]
+        dust = [Body(x=2.0 + i, y=y + float(rng.uniform(-0.1, 0.1)), tags=("dust",)) for i in range(factors["dust"])]
         walls = [Wall(x0=0, y0=0, x1=8, y1=0), Wall(x0=0, y0=3, x1=8, y1=3), Wall(x0=8, y0=0, x1=8, y1=3)]
-        return SceneSpec(
-            width=8.0, height=3.0, entities=(Robot(x=1.0, y=y), *walls, *dust), factors=tuple(factors.items())
-        )
+        robot = dataclasses.replace(self.agent, x=1.0, y=y)
+        return SceneSpec(width=8.0, height=3.0, entities=(robot, *walls, *dust), factors=tuple(factors.items()))
 
     def observe(self, world: World) -> np.ndarray:
-        x, y = world.robot_position
-        vx, vy = world.robot_velocity
+        x, y = world.agent.position
+        vx, vy = world.agent.velocity
         return np.array([x / 8, y / 3, vx, vy], dtype=np.float32)
+
+    def terminated(self, world: World) -> bool:
+        return False if self.until is None else self.until(world)
 
 
 @pytest.fixture
 def env() -> SandboxEnv:
     return SandboxEnv(TinyTask())
+
+
+EAST = np.array([1.0, 0.0], dtype=np.float32)
 
 
 def test_env_passes_gymnasium_and_sb3_checkers():
@@ -75,16 +93,18 @@ def test_returned_reward_is_the_logged_increment_of_its_measurement(reward):
     _, info = env.reset(seed=0, options={"factors": {"dust": 2}})
     assert set(info) == {"measure/x", "measure/contacts"}
     previous = info
-    first, total = info, 0.0
+    first, total, touched = info, 0.0, 0.0
     for _ in range(12):
-        _, r, terminated, truncated, info = env.step(np.array([1.0, 0.0], dtype=np.float32))
+        _, r, terminated, truncated, info = env.step(EAST)
         assert set(info) - {"episode_returns"} == {"measure/x", "measure/contacts", "reward/progress", "reward/touches"}
-        assert r == info[f"reward/{reward}"]
+        assert r == info[f"reward/{reward}"] and type(r) is float
         assert info["reward/progress"] == info["measure/x"] - previous["measure/x"]
         assert info["reward/touches"] == info["measure/contacts"] - previous["measure/contacts"]
         previous = info
         total += r
-    assert total != 0.0 and truncated
+        touched += info["reward/touches"]
+    assert total != 0.0 and truncated and not terminated
+    assert touched > 0  # the broom did touch the dust, so both rewards were exercised
     assert info["episode_returns"] == {
         "progress": info["measure/x"] - first["measure/x"], "touches": info["measure/contacts"] - first["measure/contacts"]
     }
@@ -95,6 +115,12 @@ def test_episode_truncates_at_max_steps(env):
     flags = [env.step(env.action_space.sample())[2:4] for _ in range(12)]
     assert flags[:-1] == [(False, False)] * 11
     assert flags[-1] == (False, True)
+
+
+def test_episode_returns_come_only_with_the_last_step(env):
+    env.reset(seed=0)
+    infos = [env.step(EAST)[4] for _ in range(12)]
+    assert ["episode_returns" in info for info in infos] == [False] * 11 + [True]
 
 
 def test_same_seed_gives_the_same_scene_and_observations(env):
@@ -108,7 +134,7 @@ def test_same_seed_gives_the_same_scene_and_observations(env):
 
 
 def test_reset_on_a_given_spec_plays_exactly_that_scene(env):
-    spec = TinyTask().build_scene({"dust": 3, "side": "high"}, np.random.default_rng(1))
+    spec = TinyTask().make_scene({"dust": 3, "side": "high"}, np.random.default_rng(1))
     obs, _ = env.reset(seed=0, options={"spec": spec})
     assert env.world.spec is spec
     assert obs.tolist() == pytest.approx([1 / 8, 2 / 3, 0.0, 0.0])
@@ -136,7 +162,7 @@ def test_mix_draws_some_scenes_from_the_intervention_domain():
 
 
 def test_actions_outside_the_box_are_clipped(env):
-    spec = TinyTask().build_scene({"dust": 0, "side": "low"}, np.random.default_rng(0))
+    spec = TinyTask().make_scene({"dust": 0, "side": "low"}, np.random.default_rng(0))
     env.reset(seed=0, options={"spec": spec})
     big = env.step(np.array([50.0, 0.0]))[0]
     env.reset(seed=0, options={"spec": spec})
@@ -152,6 +178,93 @@ def test_rgb_array_render_is_a_uint8_image():
     assert frame.dtype == np.uint8 and frame.ndim == 3 and frame.shape[2] == 3
     assert frame.shape[0] < frame.shape[1]  # the corridor is wider than tall
     assert SandboxEnv(TinyTask()).render() is None
+
+
+# -- termination -------------------------------------------------------------------------------------------
+
+
+def _past(x: float) -> Callable[[World], bool]:
+    def until(world: World) -> bool:
+        return world.agent.position[0] > x
+
+    return until
+
+
+def test_termination_ends_the_episode_with_its_returns():
+    env = SandboxEnv(TinyTask(until=_past(1.5)))
+    _, first = env.reset(seed=0, options={"factors": {"dust": 0}})
+    steps = []
+    while True:
+        _, r, terminated, truncated, info = env.step(EAST)
+        steps.append((terminated, truncated))
+        if terminated or truncated:
+            break
+    assert steps[-1] == (True, False) and len(steps) < 12
+    assert all(flags == (False, False) for flags in steps[:-1])
+    assert env.world.agent.position[0] > 1.5
+    assert info["episode_returns"]["progress"] == info["measure/x"] - first["measure/x"]
+    assert set(info["episode_returns"]) == {"progress", "touches"}
+
+
+def test_termination_on_the_last_step_is_not_also_a_truncation():
+    env = SandboxEnv(TinyTask(until=lambda world: world.steps >= 12))
+    env.reset(seed=0)
+    flags = [env.step(EAST)[2:4] for _ in range(12)]
+    assert flags[-1] == (True, False) and flags[:-1] == [(False, False)] * 11
+
+
+def test_a_numpy_bool_from_a_comparison_counts_as_a_termination():
+    """``np.float64(x) > 1.5`` is ``np.True_``: common enough in a scenario to be taken as the bool it is."""
+    env = SandboxEnv(TinyTask(until=lambda world: np.asarray(world.agent.position)[0] > 1.5))
+    env.reset(seed=0, options={"factors": {"dust": 0}})
+    results = [env.step(EAST)[2] for _ in range(4)]
+    assert all(type(t) is bool for t in results)
+    assert results[-1] is True and results[0] is False
+
+
+@pytest.mark.parametrize("value", [1, 0, 1.0, None, "yes", np.array([True]), np.int64(1)], ids=repr)
+def test_termination_returning_a_non_bool_names_the_fix(value):
+    env = SandboxEnv(TinyTask(until=lambda world: value))
+    env.reset(seed=0)
+    with pytest.raises(SandboxError, match=r"Task 'TinyCorridor': its termination returned .*; it must return True or False"):
+        env.step(EAST)
+
+
+def _tiny_scenario(terminate: Callable[[World], Any]):
+    """A proxies.Scenario with a two-objective RewardGraph whose episode ends when ``terminate`` says so."""
+    proxies = pytest.importorskip("proxies")
+    task = TinyTask()
+    graph = proxies.RewardGraph(
+        factors=task.factors,
+        measurements=(
+            proxies.Measurement("x", _x, causes=("side",)),
+            proxies.Measurement("contacts", _contacts, causes=("dust", "x")),
+        ),
+        true_reward=proxies.Objective("x"),
+        proxies=(proxies.Objective("contacts"),),
+    )
+    return proxies.Scenario(
+        name="TinyEnding", slug="tiny-ending", description="Drive east until past a line.", graph=graph,
+        build_scene=task.make_scene, observe=task.observe, agent=ROBOT, max_steps=12, terminate=terminate,
+    )
+
+
+def test_a_scenarios_terminate_ends_the_episode():
+    env = _tiny_scenario(_past(1.5)).make_env()
+    env.reset(seed=0, options={"factors": {"dust": 0}})
+    for _ in range(12):
+        *_, terminated, truncated, info = env.step(EAST)
+        if terminated or truncated:
+            break
+    assert (terminated, truncated) == (True, False) and env.world.steps < 12
+    assert set(info["episode_returns"]) == {"x", "contacts"}
+
+
+def test_a_scenarios_terminate_returning_a_number_names_the_fix():
+    env = _tiny_scenario(lambda world: world.steps).make_env()
+    env.reset(seed=0)
+    with pytest.raises(SandboxError, match=r"Task 'TinyEnding': its termination returned 1; it must return True or False"):
+        env.step(EAST)
 
 
 # -- bad input ------------------------------------------------------------------------------------------
@@ -201,7 +314,11 @@ def test_step_before_reset_is_rejected(env):
 
 @pytest.mark.parametrize(
     "action",
-    [[np.nan, 0.0], [0.0, np.inf], [1.0, 0.0, 0.0], ["a", "b"], np.array(["a", "b"]), np.zeros((1, 2)), np.zeros(3)],
+    [
+        [np.nan, 0.0], [0.0, np.inf], [1.0, 0.0, 0.0], ["a", "b"], np.array(["a", "b"]), np.zeros((1, 2)), np.zeros(3),
+        np.zeros((2, 2)), np.array(0.5), 0.5, None,
+    ],
+    ids=repr,
 )
 def test_malformed_action_is_rejected(env, action):
     env.reset(seed=0)
@@ -226,7 +343,7 @@ def test_deep_copied_info_is_equal_and_shares_nothing_mutable(env):
 
 def test_an_env_given_scenes_plays_only_those():
     task = TinyTask()
-    scenes = [task.build_scene({"dust": 0, "side": side}, np.random.default_rng(0)) for side in ("low", "high")]
+    scenes = [task.make_scene({"dust": 0, "side": side}, np.random.default_rng(0)) for side in ("low", "high")]
     env = SandboxEnv(task, scenes=scenes)
     env.reset(seed=0)
     played = set()
@@ -237,7 +354,7 @@ def test_an_env_given_scenes_plays_only_those():
 
 
 def test_scenes_with_a_mix_or_not_specs_are_refused():
-    spec = TinyTask().build_scene({"dust": 1, "side": "low"}, np.random.default_rng(0))
+    spec = TinyTask().make_scene({"dust": 1, "side": "low"}, np.random.default_rng(0))
     with pytest.raises(SandboxError, match="not both"):
         SandboxEnv(TinyTask(), mix=0.5, scenes=[spec])
     with pytest.raises(SandboxError, match="SceneSpec objects"):

@@ -40,12 +40,11 @@ def _scene(seed: int, **settings) -> SceneSpec:
     if factors["chute"]:
         regions.append(Region.circle("chute", 2.0, 0.5, 0.3, only=("dust",)))
     walls = [*Wall.around(width, height), Wall(x0=0, y0=top, x1=width, y1=top, openings=((0.35, 0.65),))]
-    things = [Body(x=x, y=y, tags=("particle", "dust")) for x, y in rng.uniform((0.8, 0.8), (3.2, 2.4), (factors["dust"], 2)).tolist()]
-    things += [
-        Body(x=x, y=y, motion="static", tags=("particle", "stain"))
-        for x, y in rng.uniform((0.8, 0.8), (3.2, 2.4), (factors["stains"], 2)).tolist()
-    ]
-    things += [Body(x=x, y=y, tags=("outside",)) for x, y in rng.uniform((0.5, 3.4), (3.5, 4.1), (factors["outside"], 2)).tolist()]
+    room, hallway = ((0.8, 0.8), (3.2, 2.4)), ((0.5, 3.4), (3.5, 4.1))
+    things = [Body(x=x, y=y, tags=("particle", "dust")) for x, y in rng.uniform(*room, (factors["dust"], 2)).tolist()]
+    stains = rng.uniform(*room, (factors["stains"], 2)).tolist()
+    things += [Body(x=x, y=y, motion="static", tags=("particle", "stain")) for x, y in stains]
+    things += [Body(x=x, y=y, tags=("outside",)) for x, y in rng.uniform(*hallway, (factors["outside"], 2)).tolist()]
     robot = Driver(x=2.0, y=1.6, heading=float(rng.uniform(-math.pi, math.pi)), tool=Tool(arms=0.25, tags=("broom",)))
     return SceneSpec(
         width=width, height=height, entities=(*regions, *walls, *things, robot), factors=tuple(factors.items()),
