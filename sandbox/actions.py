@@ -27,7 +27,7 @@ import numpy as np
 
 from sandbox.errors import ActionError
 
-__all__ = ["Action", "parse_action", "random_action", "describe_space"]
+__all__ = ["Action", "parse_action", "random_action", "describe_space", "takes"]
 
 Action = tuple[float, ...] | int
 """An action as the world takes it: a tuple of floats clipped to the box, or a whole number."""
@@ -82,6 +82,16 @@ def parse_action(space: gym.Space, action: Any) -> Action:
             raise ActionError(f"Action {action!r} is not finite; give {size} numbers in {describe_space(space)}.")
         out.append(lo if v < lo else hi if v > hi else v)
     return tuple(out)
+
+
+def takes(space: gym.Space, agent: Any) -> bool:
+    """Whether an agent body (or None) takes actions from ``space``: a Box of its controls' size
+    without commands, or a Discrete of its commands' number (cheaper than building its space)."""
+    if agent is None:
+        return False
+    if isinstance(space, gym.spaces.Discrete):
+        return len(agent.commands) == int(space.n)
+    return not agent.commands and isinstance(space, gym.spaces.Box) and space.shape == (len(agent.controls),)
 
 
 def _bounds(space: gym.spaces.Box) -> tuple[list[float], list[float]]:

@@ -15,7 +15,7 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
-from sandbox.actions import describe_space, parse_action
+from sandbox.actions import describe_space, parse_action, takes
 from sandbox.errors import SandboxError
 from sandbox.factors import Domain
 from sandbox.render import render_world
@@ -133,7 +133,7 @@ class SandboxEnv(gym.Env[np.ndarray, np.ndarray]):
             spec = self.task.make_scene(factors, self.np_random)
         elif not isinstance(spec, SceneSpec):
             raise SandboxError(f"options['spec'] must be a SceneSpec, got {type(spec).__name__}.")
-        if spec.agent is None or describe_space(spec.agent.action_space) != describe_space(self.action_space):
+        if not takes(self.action_space, spec.agent):
             raise SandboxError(
                 f"The scene's agent body ({type(spec.agent).__name__ if spec.agent else 'none'}) does not take the "
                 f"task's action space {describe_space(self.action_space)}; give every scene the task's agent body."

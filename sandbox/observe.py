@@ -164,15 +164,17 @@ def nearest(
     sandbox.errors.ObservationError: nearest(): no entity of this scene has the tag 'gme'; did you mean 'gem'? ...
     """
     tags = (tags,) if type(tags) is str and tags else _tag_tuple(tags, "nearest")
-    if required:
-        _check_tags(world, tags, "nearest")
     agent = world.agent
     x, y, heading, _, _ = (agent if agent is not None else _agent(world, "nearest")).state
     c, s = math.cos(heading) / scale, math.sin(heading) / scale
     if not appearance:
         if len(tags) == 1:
             points = world.where(tags[0]).tolist()
+            if not points and required:  # none left, or none ever: only the second is an error
+                _check_tags(world, tags, "nearest")
         else:
+            if required:
+                _check_tags(world, tags, "nearest")
             index = np.unique(np.concatenate([world.tagged(t) for t in tags]))
             points = world.positions[index[world.present[index]]].tolist()
         near = []
@@ -190,6 +192,8 @@ def nearest(
         return out
 
     index = world.tagged(tags[0]) if len(tags) == 1 else np.unique(np.concatenate([world.tagged(t) for t in tags]))
+    if required:
+        _check_tags(world, tags, "nearest")
     index = index[world.present[index]]
     positions = world.positions[index].tolist()
     near = []

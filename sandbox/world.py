@@ -138,9 +138,10 @@ class World:
         ``pickup``, ``consumable`` or ``lock``.
         """
         if body is not self.space.static_body:
-            self.space.add(body)
+            self.space.add(body, *shapes)
             self._moving.append(index)
-        self.space.add(*shapes)
+        else:
+            self.space.add(*shapes)
         kind = REGION if role == "region" else 0 if isinstance(self.spec.entities[index], Wall) else THING
         for shape in shapes:
             self._owner[shape] = index
@@ -160,7 +161,8 @@ class World:
         agent = self.agent
         if agent is None:
             raise SandboxError("This scene has no agent body to act; add a Driver or a Platformer to its entities.")
-        agent.act(action)
+        agent.command = command = agent.spec.commands[action] if type(action) is int else action
+        agent.apply(command)
         space, dt = self.space._space, self._dt
         for _ in range(self._substeps):
             _space_step(space, dt)
@@ -246,12 +248,12 @@ class World:
             events.pickups[entity.item] += 1
             events.inventory[entity.item] += 1
         elif isinstance(entity, Consumable):
-            events.eaten.update(entity.tags)
+            events.eaten.add(entity.tags)
             for name, amount in entity.nutrients:
                 events.nutrients[name] += amount
         elif isinstance(entity, Lock) and events.inventory[entity.needs] > 0:
             events.inventory[entity.needs] -= 1
-            events.unlocked.update(entity.tags or (entity.needs,))
+            events.unlocked.add(entity.tags or (entity.needs,))
         else:
             return False
         return self._remove(index)
@@ -274,7 +276,7 @@ class World:
             return False
         self.captured_by[index] = region.name  # type: ignore[attr-defined]
         events.captures[region.name] += 1  # type: ignore[attr-defined]
-        events.captured.update(entity.tags)
+        events.captured.add(entity.tags)
         return self._remove(index)
 
     def _remove(self, index: int) -> bool:
@@ -339,7 +341,7 @@ class World:
             return (x, y, self.agent.heading)  # type: ignore[union-attr]
         if not self._present[index] or entity.position is None:
             return None
-        body, _ = self._parts[index]
-        if body is self.space.static_body:
+        body = self._parts[index][0] if index in self._parts else None  # a region that detects nothing has no parts
+        if body is None or body is self.space.static_body:
             return (*entity.position, getattr(entity, "angle", 0.0))
         return (body.position.x, body.position.y, body.angle)

@@ -16,7 +16,6 @@ import gymnasium as gym
 import numpy as np
 import pymunk
 
-from sandbox.actions import Action
 from sandbox.appearance import Appearance
 from sandbox.entities.base import Entity
 from sandbox.errors import SpecError
@@ -90,13 +89,9 @@ class AgentControl:
         self.state: tuple[float, float, float, float, float] = (spec.x, spec.y, spec.heading, 0.0, 0.0)
         """``(x, y, angle, vx, vy)`` of the body [m, rad, m/s], read by the world after each step."""
 
-    def act(self, action: Action) -> None:
-        """Apply one parsed action (controls, or a command's index) before the physics steps."""
-        self.command = command = self.spec.commands[action] if type(action) is int else action
-        self.apply(command)
-
     def apply(self, controls: tuple[float, ...]) -> None:
-        """Turn the controls into forces or velocities."""
+        """Turn the controls into forces or velocities (the world calls it with ``commands[i]`` for a
+        Discrete action ``i``, and records them as ``command``)."""
         raise NotImplementedError
 
     def after_step(self, world: World) -> None:

@@ -49,9 +49,14 @@ def _field_kinds(cls: type) -> tuple[tuple[str, str], ...]:
     )
 
 
+_SEQUENCES = (list, tuple)
+
+
 def _tuples(value: Any) -> Any:
-    """Lists (from JSON) to tuples, recursively."""
-    if isinstance(value, (list, tuple)):
+    """Lists (from JSON) to tuples, recursively; a tuple that holds no sequence is returned as it is."""
+    if type(value) is tuple and not any(type(v) in _SEQUENCES for v in value):
+        return value
+    if isinstance(value, _SEQUENCES):
         return tuple(_tuples(v) for v in value)
     return value
 
@@ -75,16 +80,25 @@ def _check_scalar(owner: str, name: str, kind: str, value: Any) -> Any:
     return value
 
 
+_PLAIN = {"float": float, "bool": bool, "str": str}
+
+
 def normalise_fields(obj: object) -> None:
     """Coerce a frozen dataclass's fields in place: scalars checked (finite floats, bools, strings),
-    JSON lists turned into tuples, an :class:`Appearance` given as a dict built."""
+    JSON lists turned into tuples, an :class:`Appearance` given as a dict built.
+
+    Scenes are built at every reset, so the common case (the right types already) is kept cheap.
+    """
     owner = type(obj).__name__
     for name, kind in _field_kinds(type(obj)):
-        value = getattr(obj, name)
-        if kind in ("float", "bool", "str"):
+        value = original = getattr(obj, name)
+        plain = _PLAIN.get(kind)
+        if plain is not None:
+            if type(value) is plain and (plain is not float or value - value == 0.0):  # finite
+                continue
             value = _check_scalar(owner, name, kind, value)
         elif kind.startswith("tuple"):
-            if isinstance(value, (str, dict)) or not isinstance(value, (list, tuple)):
+            if isinstance(value, (str, dict)) or not isinstance(value, _SEQUENCES):
                 raise SpecError(f"{owner}.{name} must be a list, got {value!r}.")
             value = _tuples(value)
         elif kind == "Appearance" and isinstance(value, dict):
@@ -92,7 +106,8 @@ def normalise_fields(obj: object) -> None:
                 value = Appearance(**value)
             except TypeError as exc:
                 raise SpecError(f"{owner}.{name}: {exc}; an appearance has a 'colour' and a 'shape'.") from None
-        object.__setattr__(obj, name, value)
+        if value is not original:
+            object.__setattr__(obj, name, value)
 
 
 def _check_tags(owner: str, tags: tuple[Any, ...]) -> None:

@@ -124,12 +124,18 @@ class Body(Entity):
         else:
             body = pymunk.Body(body_type=pymunk.Body.DYNAMIC if self.motion == "dynamic" else pymunk.Body.KINEMATIC)
             body.position = (self.x, self.y)
-            body.angle = self.angle
-            body.velocity = self.velocity
+            if self.angle:  # pymunk's property setters cost a microsecond each: set only what differs
+                body.angle = self.angle
+            if self.velocity != (0.0, 0.0):
+                body.velocity = self.velocity
             shape = self.make_shape(body)
             if self.motion == "dynamic":
                 shape.mass = self.mass
-        shape.friction, shape.elasticity, shape.sensor = self.friction, self.elasticity, self.sensor
+        shape.friction = self.friction
+        if self.elasticity:
+            shape.elasticity = self.elasticity
+        if self.sensor:
+            shape.sensor = True
         world.attach(index, body, shape, role=self.role)
 
 

@@ -1,6 +1,7 @@
 """Regions: areas of floor that are drawn and detected, never solid.
 
-A region counts the tagged things that enter it (``world.events.entries``). With
+A region counts the tagged things that enter it (``world.events.entries``), unless it only marks an
+area (``detects=False``). With
 ``captures=True`` it also takes every dynamic body that touches it off the floor (it falls into
 a bin or a hole), optionally only bodies with one of the tags in ``only``.
 """
@@ -50,6 +51,10 @@ class Region(Entity):
     captures: bool = True
     only: tuple[str, ...] = ()
     """Tags of the bodies it captures (empty: any dynamic body but the agent)."""
+    detects: bool = True
+    """Whether the world detects what touches it (entries, captures). A region that only marks an
+    area (drawn, and tested with :meth:`contains`) sets False and costs nothing per step: a sensor
+    overlapping the agent costs several microseconds a step."""
     appearance: Appearance = Appearance("silver")
 
     def __post_init__(self) -> None:
@@ -60,6 +65,8 @@ class Region(Entity):
             raise SpecError(f"Region {self.name!r}: shape {self.shape!r} is not 'box', 'circle' or 'polygon'.")
         if self.shape == "circle" and not math.isclose(self.x1 - self.x0, self.y1 - self.y0):
             raise SpecError(f"Region {self.name!r}: a circle's box must be square; use Region.circle(name, x, y, r).")
+        if self.captures and not self.detects:
+            raise SpecError(f"Region {self.name!r} captures but does not detect; a capturing region must detect (detects=True).")
         if self.shape == "polygon":
             if len(self.vertices) < 3:
                 raise SpecError(f"Region {self.name!r}: a polygon needs at least 3 vertices; use Region.polygon.")
@@ -110,7 +117,9 @@ class Region(Entity):
         return True
 
     def build(self, world: World, index: int) -> None:
-        """A sensor on the static body, so that entries (and captures) are detected."""
+        """A sensor on the static body, so that entries (and captures) are detected (none if it does not detect)."""
+        if not self.detects:
+            return
         body = world.space.static_body
         if self.shape == "circle":
             shape = pymunk.Circle(body, (self.x1 - self.x0) / 2, self.centre)

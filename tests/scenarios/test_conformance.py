@@ -212,11 +212,13 @@ def test_registration_is_idempotent(scenario):
 def test_reimporting_the_builtin_scenarios_registers_nothing_twice(tmp_path):
     script = (
         "import importlib, gymnasium as gym, proxies, scenarios\n"
+        "proxies.list_scenarios()\n"
         "ids = sorted(k for k in gym.registry if k.startswith('sandbox/'))\n"
         "for module in [getattr(scenarios, m) for m in scenarios.__all__]:\n"
         "    importlib.reload(module)\n"
         "importlib.reload(scenarios)\n"
         "assert sorted(k for k in gym.registry if k.startswith('sandbox/')) == ids, ids\n"
+        "assert sorted(proxies.list_scenarios()) == sorted(proxies.list_scenarios())\n"
         "for slug, sc in proxies.list_scenarios().items():\n"
         "    env = gym.make(sc.env_id)\n"
         "    env.reset(seed=0)\n"
