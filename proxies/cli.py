@@ -2,51 +2,125 @@
 
 Every command takes a registered scenario name or the path to your own scenario file.
 Errors are printed as one message naming the problem and the fix (exit code 2), never as
-a traceback. Loading a model zip unpickles code from it: only attribute runs you trust.
+a traceback. Ctrl-C or SIGTERM stops a command with one line (exit code 130 or 143); training
+saves a checkpoint first. Files are written whole or not at all. Loading a model zip unpickles
+code from it: only attribute runs you trust.
 """
 
 from __future__ import annotations
 
+import functools
 import json
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
-from proxies.errors import ProxiesError
+from proxies.errors import ConfigError, Interrupted, ProxiesError
 from sandbox.errors import SandboxError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 console = Console(stderr=True)
 
+MAX_SEED = 2**32 - 1
+"""Largest seed (seeds are unsigned 32-bit integers); :data:`proxies.schemas.MAX_SEED`."""
+
+
+def _count(text: str) -> int:
+    """A whole number given as ``300000``, ``3e5`` or ``300_000`` (exactly: ``1e26`` is 10**26)."""
+    if isinstance(text, int):  # the default
+        return text
+    try:
+        value = Decimal(text.replace("_", "").strip())
+    except InvalidOperation:
+        raise typer.BadParameter(f"{text!r} is not a whole number; give e.g. 300000 or 3e5.") from None
+    if not value.is_finite() or value != value.to_integral_value():
+        raise typer.BadParameter(f"{text!r} is not a whole number; give e.g. 300000 or 3e5.")
+    return int(value)
+
+
 SCENARIO_ARG = typer.Argument(..., help="A registered scenario name (see `list`) or the path to a scenario .py file.")
 # the training options shared by `train` and `run`
-STEPS_OPT = typer.Option(300_000, help="Environment steps to train for.")
-SEED_OPT = typer.Option(0, help="Seed of the run.")
+STEPS_OPT = typer.Option(300_000, parser=_count, help="Environment steps to train for (at most 10**9; 3e5 works too).")
+SEED_OPT = typer.Option(0, help=f"Seed of the run, a whole number from 0 to {MAX_SEED}.")
 OBJECTIVE_OPT = typer.Option(None, help="Objective to train on (default: the true reward).")
 MIX_OPT = typer.Option(0.0, help="Fraction in [0, 1] of training scenes drawn from the intervention domain.")
 ALGORITHM_OPT = typer.Option("PPO", help="stable-baselines3 algorithm name.")
 OUT_OPT = typer.Option(None, help="Run directory (default: runs/<scenario>-<hash>-s<seed>).")
+STRICT_OPT = typer.Option(
+    False, "--strict", help="Refuse a run whose scenario changed since it was made (default: warn and go on)."
+)
+
+_OUTPUT_ERRNOS = {"ENOSPC", "EDQUOT", "EACCES", "EPERM", "EROFS", "ENOTDIR", "EISDIR", "ENAMETOOLONG", "EEXIST"}
 
 
 def _fail(exc: Exception) -> None:
-    console.print(f"[bold red]error:[/] {exc}")
+    console.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
     raise typer.Exit(code=2)
 
 
+def _warn(text: str) -> None:
+    console.print(f"[bold yellow]warning:[/] {escape(text)}", soft_wrap=True)
+
+
+def _output_errno(exc: OSError) -> bool:
+    import errno
+
+    return exc.errno is not None and errno.errorcode.get(exc.errno) in _OUTPUT_ERRNOS
+
+
 def _guard(fn):
-    """Turn the package's typed errors into a one-line message and exit code 2."""
-    import functools
+    """Turn the package's typed errors into a one-line message and exit code 2; and signals into a clean stop.
+
+    Ctrl-C (SIGINT) and SIGTERM stop a command with one line and exit code 130 or 143 (training saves a
+    checkpoint first). A file-system failure that escaped the typed errors (disk full, read-only...) is
+    still reported as one line naming the path, not as a traceback.
+    """
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
+        from proxies.signals import exit_code, signal_name, terminate_raises
+
         try:
-            return fn(*args, **kwargs)
+            with terminate_raises():
+                return fn(*args, **kwargs)
+        except Interrupted as exc:
+            console.print(f"[bold yellow]stopped:[/] {escape(str(exc))}", soft_wrap=True)
+            raise typer.Exit(code=exc.exit_code) from None
+        except KeyboardInterrupt as exc:
+            name = signal_name(exit_code(exc) - 128)
+            console.print(
+                f"[bold yellow]stopped:[/] {name}; the command was interrupted. Files are written whole or not at all, "
+                "so none was left half-written; run the command again to finish.",
+                soft_wrap=True,
+            )
+            raise typer.Exit(code=exit_code(exc)) from None
         except (ProxiesError, SandboxError) as exc:
             _fail(exc)
+        except OSError as exc:
+            if not _output_errno(exc):
+                raise
+            from proxies.files import output_error
+
+            _fail(output_error(exc, exc.filename or "a file"))
 
     return wrapper
+
+
+def _check_seed(seed: int, option: str = "--seed") -> None:
+    if not 0 <= seed <= MAX_SEED:
+        raise ConfigError(f"{option} must be a whole number from 0 to {MAX_SEED} (2**32 - 1), got {seed}.")
+
+
+def _scenario_ref(name: str) -> str:
+    """How a run records its scenario: the registered name, or a scenario file's absolute path
+    (so that the run can be attributed from any folder)."""
+    if name.endswith(".py") or "/" in name or Path(name).exists():
+        return str(Path(name).resolve())
+    return name
 
 
 @app.command("list")
@@ -108,7 +182,6 @@ def graph_command(
     as_json: bool = typer.Option(False, "--json", help="Print the nodes, edges and derived relations as JSON."),
 ) -> None:
     """Show a scenario's reward graph and the derived relation of every proxy to the true reward."""
-    from proxies.errors import ConfigError
     from proxies.registry import get_scenario
 
     sc = get_scenario(scenario)
@@ -119,10 +192,7 @@ def graph_command(
             raise ConfigError(f"--png {png} is not a .png file name; give one, e.g. --png graph.png.")
         if not png.parent.is_dir():
             raise ConfigError(f"--png {png}: the folder {png.parent} does not exist; create it or pick another path.")
-        try:
-            console.print(f"graph: {draw_graph(sc.graph, png, title=sc.name)}")
-        except OSError as exc:
-            raise ConfigError(f"--png {png} cannot be written ({exc.strerror or exc}); pick a writable path.") from None
+        console.print(f"graph: {draw_graph(sc.graph, png, title=sc.name)}", soft_wrap=True)  # OutputError if unwritable
     if as_json:
         print(json.dumps({"scenario": sc.slug, **sc.graph.to_dict()}, indent=2))
     elif png is None:
@@ -133,13 +203,19 @@ def graph_command(
 
 
 def _config(scenario: str, steps: int, seed: int, objective: str | None, mix: float, algorithm: str):
+    """The scenario and the checked training config: every setting is checked before anything is written."""
     from proxies.registry import get_scenario
-    from proxies.training import TrainConfig
+    from proxies.training import TrainConfig, check_algorithm
 
+    _check_seed(seed)
     sc = get_scenario(scenario)
     if objective is not None:
         sc.check_objective(objective)
-    return sc, TrainConfig(scenario=scenario, steps=steps, seed=seed, objective=objective, mix=mix, algorithm=algorithm)
+    config = TrainConfig(
+        scenario=_scenario_ref(scenario), steps=steps, seed=seed, objective=objective, mix=mix, algorithm=algorithm
+    )
+    check_algorithm(config.algorithm, sc.action_space)
+    return sc, config
 
 
 @app.command("train")
@@ -153,15 +229,18 @@ def train_command(
     algorithm: str = ALGORITHM_OPT,
     out: Path | None = OUT_OPT,
 ) -> None:
-    """Train an agent and save it in a run directory."""
+    """Train an agent and save it in a run directory.
+
+    Ctrl-C (or SIGTERM) stops training, saves the model so far as a checkpoint and says where.
+    """
     from proxies.rundir import default_run_dir, prepare
     from proxies.training import train
 
     sc, config = _config(scenario, steps, seed, objective, mix, algorithm)
     run_dir = out or default_run_dir(config, sc.slug)
-    prepare(run_dir, config)
+    prepare(run_dir, config, sc)
     train(sc, config, run_dir)
-    console.print(f"model: {run_dir / 'model.zip'}  (TensorBoard logs: {run_dir / 'logs'})")
+    console.print(f"model: {run_dir / 'model.zip'}  (TensorBoard logs: {run_dir / 'logs'})", soft_wrap=True)
 
 
 @app.command()
@@ -175,7 +254,11 @@ def run(
     algorithm: str = ALGORITHM_OPT,
     out: Path | None = OUT_OPT,
 ) -> None:
-    """All stages: train, build the counterfactual suite, attribute, draw, write the report."""
+    """All stages: train, build the counterfactual suite, attribute, draw, write the report.
+
+    A run directory that already holds a whole model.zip of this config and of today's scenario
+    reuses it; a damaged one, or one trained before the scenario changed, is trained again.
+    """
     from proxies.pipeline import run as run_pipeline
     from proxies.rundir import default_run_dir
 
@@ -185,6 +268,26 @@ def run(
 
 ATTRIBUTE_KEYS = ("verdict", "learned", "weights", "random_weight", "competence", "goal_score", "quadrant", "in_distribution")
 """The fields ``attribute --json`` prints."""
+
+
+def _identity(source: Path) -> tuple[int, int]:
+    """What a source is on disk, whatever its spelling: the (device, inode) of its model zip."""
+    target = source / "model.zip" if source.is_dir() and (source / "model.zip").exists() else source
+    st = target.stat()
+    return st.st_dev, st.st_ino
+
+
+def _refuse_repeats(sources: list[Path]) -> None:
+    seen: dict[tuple[int, int], Path] = {}
+    for source in sources:
+        key = _identity(source)
+        if key in seen:
+            same = "given twice" if str(seen[key]) == str(source) else f"the same run as {seen[key]}"
+            raise ConfigError(
+                f"{source} is {same}; give each run once. Several runs are attributed as seeds of one agent, so a run "
+                "counted twice would narrow the intervals for nothing."
+            )
+        seen[key] = source
 
 
 @app.command()
@@ -197,10 +300,12 @@ def attribute(
     ),
     scenario: str | None = typer.Option(None, help="With model zips: the scenario they act in (name or .py path)."),
     suite_path: Path | None = typer.Option(
-        None, "--suite", help="A suite.json to use (default: the first run directory's, else build one, ~20 s)."
+        None, "--suite", help="With model zips or several runs: a suite.json to use (default: the first run directory's, "
+        "else build one, ~20 s)."
     ),
     algorithm: str | None = typer.Option(None, help="With model zips: their SB3 algorithm (default: try PPO, A2C, SAC...)."),
     as_json: bool = typer.Option(False, "--json", help="Print the attribution as JSON."),
+    strict: bool = STRICT_OPT,
 ) -> None:
     """Say which objective an agent pursues, with 90% intervals and a verdict.
 
@@ -209,44 +314,36 @@ def attribute(
     the seeds disagree. One run directory gets its attribution.json written; several, printed only.
     One run directory of an actor-critic agent (PPO, A2C) also gets its critic probed: what the
     agent expects on scenes paired by one intervention, against what it achieves there.
+    A run whose scenario was edited since it was made gets a warning (--strict: refused).
 
     WARNING: loading a model zip (model.zip of a run, or the zip you give) unpickles and so
     executes code stored in it: only attribute files you trust.
     """
-    from proxies.errors import ConfigError, RunDirError
+    from proxies.errors import RunDirError
 
     for source in sources:
         if not source.exists():
             raise RunDirError(
                 f"{source} does not exist; give a run directory (made by `proxy-sandbox run`) or a model zip."
             )
-    if len(sources) == 1 and sources[0].is_dir():
+    _refuse_repeats(sources)
+    dirs = [s for s in sources if s.is_dir()]
+    zips = [s for s in sources if not s.is_dir()]
+    given = {"--scenario": scenario, "--suite": suite_path, "--algorithm": algorithm}
+    if len(sources) == 1 and dirs:
+        ignored = [name for name, value in given.items() if value is not None]
+        if ignored:
+            raise ConfigError(
+                f"{' and '.join(ignored)} {'does' if len(ignored) == 1 else 'do'} not apply to a run directory: "
+                f"{dirs[0]} is attributed with its own config.json (scenario, algorithm) and suite.json. Options that "
+                f"apply to a run directory: --json and --strict. To use another suite or algorithm, attribute its model "
+                f"zip instead: `proxy-sandbox attribute {dirs[0] / 'model.zip'} --scenario NAME --suite FILE`."
+            )
         from proxies.pipeline import attribute_run
 
-        data = attribute_run(sources[0], console=console)
+        data = attribute_run(dirs[0], console=console, strict=strict)
     else:
-        from proxies.agents import attribute_agent
-        from proxies.registry import get_scenario
-        from proxies.rundir import load_config, require
-
-        zips, names = [], {get_scenario(scenario).slug} if scenario else set()
-        for source in sources:
-            if source.is_dir():
-                names.add(get_scenario(load_config(source).scenario).slug)
-                zips.append(require(source, "model.zip"))
-                if suite_path is None and (source / "suite.json").is_file():
-                    suite_path = source / "suite.json"
-            else:
-                zips.append(source)
-        if len(names) != 1:
-            raise ConfigError(
-                f"Cannot tell which scenario to attribute in (runs of {sorted(names) or 'no known scenario'}); give "
-                "runs of one scenario, and --scenario NAME with model zips."
-            )
-        with console.status(f"attributing {len(zips)} model(s) on the counterfactual suite"):
-            outcome = attribute_agent(zips, names.pop(), suite=suite_path, algorithm=algorithm)
-        data = {**outcome.attribution.to_dict(), "in_distribution_score": outcome.in_distribution_score,
-                "seconds": outcome.seconds, "runs": [str(z) for z in zips]}
+        data = _attribute_several(dirs, zips, scenario, suite_path, algorithm, strict)
     console.print(f"attribution took {data.get('seconds', 0.0):.1f} s")
     if as_json:
         print(json.dumps({k: data[k] for k in (*ATTRIBUTE_KEYS, "runs", "value_probe") if k in data}, indent=2))
@@ -255,9 +352,64 @@ def attribute(
         for name, w in data["weights"].items():
             table.add_row(name, f"{w['mean']:.2f}", f"{w['lo']:.2f} – {w['hi']:.2f}")
         Console().print(table)
-        console.print(data["explanation"])
+        console.print(escape(data["explanation"]))
         if "value_probe" in data:
-            console.print(f"critic: {data['value_probe']['summary']}")
+            console.print(f"critic: {escape(data['value_probe']['summary'])}")
+
+
+def _attribute_several(
+    dirs: list[Path], zips: list[Path], scenario: str | None, suite_path: Path | None, algorithm: str | None, strict: bool
+) -> dict:
+    """Several runs (and/or model zips) of one agent, attributed together; printed, not written."""
+    from proxies.agents import attribute_agent, load_model_zip
+    from proxies.progress import status
+    from proxies.registry import get_scenario
+    from proxies.rundir import check_fingerprint, load_record, require
+    from proxies.suite import Suite
+    from proxies.training import quiet_torch_cache
+
+    if not zips:
+        ignored = [name for name, value in (("--scenario", scenario), ("--algorithm", algorithm)) if value is not None]
+        if ignored:
+            raise ConfigError(
+                f"{' and '.join(ignored)} {'does' if len(ignored) == 1 else 'do'} not apply to run directories: each "
+                "names its scenario and algorithm in its config.json. Options that apply to several run directories: "
+                "--suite, --json and --strict."
+            )
+    scenarios = {}
+    if scenario is not None:
+        sc = get_scenario(scenario)
+        scenarios[sc.slug] = sc
+    records = []
+    for source in dirs:
+        record = load_record(source)
+        sc = get_scenario(record.config.scenario)
+        scenarios.setdefault(sc.slug, sc)
+        records.append((source, record, sc))
+    if len(scenarios) != 1:
+        raise ConfigError(
+            f"Cannot tell which scenario to attribute in (runs of {sorted(scenarios) or 'no known scenario'}); give "
+            "runs of one scenario, and --scenario NAME with model zips."
+        )
+    (slug, sc), = scenarios.items()
+    for source, record, _ in records:
+        warning = check_fingerprint(source, sc, strict=strict, record=record)
+        if warning:
+            _warn(warning)
+    suite_fingerprint = None
+    if suite_path is None:
+        for source, record, _ in records:
+            if (source / "suite.json").is_file():
+                suite_path, suite_fingerprint = source / "suite.json", record.fingerprint
+                break
+    suite = Suite.load(suite_path, sc, fingerprint=suite_fingerprint) if suite_path is not None else None
+    quiet_torch_cache()
+    agents: list = [load_model_zip(require(source, "model.zip"), sc, record.config.algorithm) for source, record, _ in records]
+    agents += zips
+    with status(console, f"attributing {len(agents)} model(s) on the counterfactual suite"):
+        outcome = attribute_agent(agents, sc, suite=suite, algorithm=algorithm)
+    return {**outcome.attribution.to_dict(), "in_distribution_score": outcome.in_distribution_score,
+            "seconds": outcome.seconds, "runs": [str(s) for s in (*dirs, *zips)]}
 
 
 @app.command()
@@ -266,25 +418,30 @@ def validate(
     scenario: str = SCENARIO_ARG,
     as_json: bool = typer.Option(False, "--json", help="Print the cases and figures as JSON."),
     budget: int = typer.Option(
-        0, help="PPO steps for each agent trained directly on one objective in the suite's scenes (0 skips them; e.g. 300000)."
+        0, parser=_count,
+        help="PPO steps for each agent trained directly on one objective in the suite's scenes (0 skips them; e.g. 300000).",
     ),
     episodes: int | None = typer.Option(
         None, help="Episodes per scene for every planted agent and the random baseline (default: 8, more on small suites)."
     ),
-    seed: int = typer.Option(0, help="Seed of the suite, the bootstrap and the trained agents."),
+    seed: int = typer.Option(0, help=f"Seed of the suite, the bootstrap and the trained agents (0 to {MAX_SEED})."),
     seeds: int = typer.Option(1, help="Trained agents per objective, with seeds seed, seed + 1, ..."),
     out: Path | None = typer.Option(
         None, help="Keep the trained agents' runs here (reused when run again: an interrupted validation resumes)."
     ),
-    suite_path: Path | None = typer.Option(None, "--suite", help="A suite.json to reuse (default: build it, ~20 s)."),
+    suite_path: Path | None = typer.Option(
+        None, "--suite", help="A suite.json of this scenario to reuse (default: build it, ~20 s)."
+    ),
 ) -> None:
     """Check the attribution on planted agents whose goal is known: references, mixtures, trained agents.
 
     Mixtures follow the true reward's reference with probability w and a proxy's with 1 - w,
     drawn once per episode, for w from 0.2 to 0.8 in steps of 0.1.
     """
-    from proxies.errors import ConfigError
+    from proxies.files import check_writable
+    from proxies.progress import status
     from proxies.registry import get_scenario
+    from proxies.schemas import MAX_STEPS
     from proxies.suite import Suite
     from proxies.validate import validate as run_validation
 
@@ -292,14 +449,21 @@ def validate(
         raise ConfigError(
             f"--budget must be >= 0, --seeds >= 1 and --episodes >= 2, got {budget}, {seeds} and {episodes}."
         )
+    if budget > MAX_STEPS:
+        raise ConfigError(f"--budget must be at most {MAX_STEPS:,} (10**9) training steps per agent, got {budget:,}.")
+    _check_seed(seed)
+    _check_seed(seed + seeds - 1, "--seed + --seeds - 1")
     sc = get_scenario(scenario)
-    suite_obj = Suite.load(suite_path) if suite_path is not None else None
+    if out is not None:
+        check_writable(out, "--out")
+    suite_obj = Suite.load(suite_path, sc) if suite_path is not None else None
 
     def progress(case) -> None:
         top = max(case.estimated, key=lambda o: case.estimated[o]["mean"])
         console.print(f"  {case.agent}: top {top} {case.estimated[top]['mean']:.2f} ({case.seconds:.1f} s)", highlight=False)
 
-    with console.status("building the suite, then attributing planted agents"):
+    what = "attributing planted agents" if suite_obj is not None else "building the suite, then attributing planted agents"
+    with status(console, what):
         result = run_validation(
             sc, suite=suite_obj, budget=budget, episodes=episodes, seed=seed, seeds=seeds, work_dir=out,
             on_case=progress,
@@ -330,11 +494,35 @@ def validate(
 
 @app.command()
 @_guard
-def report(run_dir: Path = typer.Argument(..., help="A run directory with attribution.json.")) -> None:
-    """Write the HTML report of a run."""
+def report(
+    run_dir: Path = typer.Argument(..., help="A run directory with attribution.json."),
+    strict: bool = STRICT_OPT,
+) -> None:
+    """Write the HTML report of a run (a run whose scenario was edited since gets a warning; --strict: refused)."""
+    from proxies.errors import RunDirError
+    from proxies.files import check_writable
+    from proxies.registry import get_scenario
     from proxies.report import write_report
+    from proxies.rundir import check_fingerprint, load_record
 
-    console.print(f"report: {write_report(run_dir)}")
+    if not run_dir.is_dir():
+        raise RunDirError(f"Run directory {run_dir} does not exist; train into it with `proxy-sandbox train`.")
+    record = load_record(run_dir)
+    try:
+        sc = get_scenario(record.config.scenario)
+    except ProxiesError as exc:
+        if strict:
+            raise RunDirError(
+                f"{run_dir} cannot be checked against its scenario, which does not load ({exc}); restore the scenario, "
+                "or drop --strict."
+            ) from None
+        _warn(f"{run_dir}'s scenario does not load ({exc}), so whether it changed since the run cannot be checked.")
+    else:
+        warning = check_fingerprint(run_dir, sc, strict=strict, record=record)
+        if warning:
+            _warn(warning)
+    check_writable(run_dir, "RUN_DIR")
+    console.print(f"report: {write_report(run_dir)}", soft_wrap=True)
 
 
 @app.command()
@@ -376,32 +564,43 @@ def suite(
     per_factor: int = typer.Option(4, help="Candidate scenes per intervened factor (or pair) in each round."),
     episodes: int = typer.Option(6, help="Gate episodes per reference per candidate scene (at least 2)."),
 ) -> None:
-    """Compile counterfactual scenes for every proxy edge, gate them, and keep a minimal diagnostic set."""
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+    """Compile counterfactual scenes for every proxy edge, gate them, and keep a minimal diagnostic set.
 
-    from proxies.errors import ConfigError
+    With --out, suite.json records the scenario's fingerprint; --out may be a run directory of the same
+    scenario (and version), never another scenario's.
+    """
+    from rich.progress import BarColumn, TextColumn, TimeElapsedColumn
+
+    from proxies.files import check_writable
     from proxies.gate import GateConfig
+    from proxies.progress import progress_display
     from proxies.registry import get_scenario
     from proxies.suite import build_suite
 
     if per_proxy < 1 or per_factor < 1:
         raise ConfigError(f"--per-proxy and --per-factor must be at least 1, got {per_proxy} and {per_factor}.")
+    _check_seed(seed)
     gate = GateConfig(episodes=episodes)
     sc = get_scenario(scenario)
+    if out is not None:
+        check_writable(out, "--out")
+        _check_suite_destination(out, sc)
+    if png_dir is not None:
+        check_writable(png_dir, "--png-dir")
     columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn())
-    with Progress(*columns, console=console, transient=True) as progress:
+    with progress_display(console, *columns, transient=True) as progress:
         built = build_suite(
             sc, seed=seed, per_proxy=per_proxy, per_factor=per_factor, gate=gate, automatic=automatic, progress=progress
         )
     if out is not None:
-        console.print(f"suite: {built.save(out / 'suite.json')}")
+        console.print(f"suite: {built.save(out / 'suite.json', sc)}", soft_wrap=True)
     if png_dir is not None:
         from proxies.drawing import save_png
         from sandbox.render import render_spec
 
         for scene in built.scenes:
             save_png(render_spec(scene.spec), png_dir / f"scene-{scene.id}.png")
-        console.print(f"images: {png_dir}")
+        console.print(f"images: {png_dir}", soft_wrap=True)
     console.print(
         f"built and gated {built.candidates} candidate scenes in {built.seconds:.1f} s; "
         f"kept {len(built.scenes)}, coverage {built.coverage}"
@@ -420,3 +619,46 @@ def suite(
             ", ".join(scene.separates), f"{scene.margin:.3g}", f"{scene.p_value:.2g}",
         )
     Console().print(table)
+
+
+def _check_suite_destination(out: Path, sc) -> None:
+    """Refuse to write a suite of ``sc`` over a run (or suite) of another scenario, or of another version of it."""
+    from proxies.errors import SuiteMismatchError
+    from proxies.fingerprint import changes, describe_changes
+    from proxies.registry import get_scenario
+    from proxies.rundir import load_record
+    from proxies.schemas import read_json_file
+
+    if (out / "config.json").is_file():
+        record = load_record(out)
+        if record.fingerprint is not None:
+            theirs = record.fingerprint["scenario"]
+        else:
+            try:
+                theirs = get_scenario(record.config.scenario).slug
+            except ProxiesError:
+                theirs = record.config.scenario
+        if theirs != sc.slug:
+            raise SuiteMismatchError(
+                f"--out {out} is a run of {theirs!r}; a suite of {sc.slug!r} there would replace that run's suite.json. "
+                "Pick another --out (a new folder is fine), or the run's own scenario."
+            )
+        found = changes(record.fingerprint, sc) if record.fingerprint is not None else []
+        if found:
+            raise SuiteMismatchError(
+                f"--out {out} is a run of an earlier version of {sc.slug!r} (what changed: {describe_changes(found)}); "
+                "a suite of today's scenario would not match its model. Re-run `proxy-sandbox run` into it (which "
+                "trains and builds both anew), or pick another --out."
+            )
+    existing = out / "suite.json"
+    if existing.is_file():
+        try:
+            data = read_json_file(existing, "")
+        except ProxiesError:
+            return  # a damaged suite.json may be replaced
+        theirs = data.get("scenario") if isinstance(data, dict) else None
+        if isinstance(theirs, str) and theirs != sc.slug:
+            raise SuiteMismatchError(
+                f"--out {out} holds a suite of {theirs!r} ({existing}); a suite of {sc.slug!r} would replace it. "
+                "Pick another --out, or delete that suite.json first."
+            )

@@ -10,6 +10,7 @@ that make it a proxy, take the colour of its derived relation (:data:`RELATION_C
 
 from __future__ import annotations
 
+import io
 import itertools
 import math
 from collections.abc import Sequence
@@ -23,6 +24,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Patch
 
+from proxies.files import write_atomic
 from proxies.graph import RewardGraph
 
 __all__ = [
@@ -76,11 +78,13 @@ def new_figure(width: float, height: float, dpi: int = 120) -> Figure:
 
 
 def save_figure(fig: Figure, path: Path) -> Path:
-    """Write ``fig`` as a PNG (parents created) and return the path."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, format="png", facecolor="white", bbox_inches="tight", pad_inches=0.15)
-    return path
+    """Write ``fig`` as a PNG (parents created) and return the path.
+
+    Rendered in memory, then written atomically (:func:`proxies.files.write_atomic`): never half a picture.
+    """
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", facecolor="white", bbox_inches="tight", pad_inches=0.15)
+    return write_atomic(Path(path), buffer.getvalue())
 
 
 def _as_rgb(image: np.ndarray) -> np.ndarray:
@@ -96,10 +100,7 @@ def _as_rgb(image: np.ndarray) -> np.ndarray:
 
 def save_png(image: np.ndarray, path: Path) -> Path:
     """Write an RGB(A) ``uint8`` image (floats in [0, 1] are scaled) as a PNG; returns the path."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    iio.imwrite(path, _as_rgb(image), extension=".png")
-    return path
+    return write_atomic(Path(path), iio.imwrite("<bytes>", _as_rgb(image), extension=".png"))
 
 
 def _same_size(frames: Sequence[np.ndarray]) -> list[np.ndarray]:
@@ -121,11 +122,9 @@ def save_gif(frames: Sequence[np.ndarray], path: Path, fps: int = 10) -> Path:
     """Write ``frames`` (RGB arrays) as a looping GIF at ``fps`` frames per second; returns the path."""
     if fps <= 0:
         raise ValueError(f"fps must be positive, got {fps}.")
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     images = _same_size(frames)
-    iio.imwrite(path, np.stack(images), extension=".gif", duration=1000.0 / fps, loop=0)
-    return path
+    data = iio.imwrite("<bytes>", np.stack(images), extension=".gif", duration=1000.0 / fps, loop=0)
+    return write_atomic(Path(path), data)
 
 
 def save_filmstrip(frames: Sequence[np.ndarray], path: Path, n: int = 6, gap: int = 4) -> Path:

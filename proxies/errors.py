@@ -15,6 +15,11 @@ __all__ = [
     "UnknownFactorError",
     "UnseparableProxyError",
     "IncompetentReferenceError",
+    "OutputError",
+    "FileSchemaError",
+    "StaleRunError",
+    "SuiteMismatchError",
+    "Interrupted",
 ]
 
 
@@ -64,3 +69,42 @@ class UnseparableProxyError(ProxiesError):
 
 class IncompetentReferenceError(ProxiesError):
     """A reference behaviour does not measurably pursue its own objective (no better than random)."""
+
+
+class OutputError(ProxiesError):
+    """A file or folder the tool writes cannot be written (disk full, no permission, read-only, a file
+    where a folder should be...). The message names the path and the fix; a previous file is left intact."""
+
+    def __init__(self, message: str, path: object = None, errno: int | None = None) -> None:
+        super().__init__(message)
+        self.path = path
+        self.errno = errno
+
+
+class FileSchemaError(RunDirError, ValueError):
+    """A file the tool reads back (config.json, suite.json, attribution.json) is not JSON, or a field
+    has the wrong type or is missing; the message names the file, the field and the fix."""
+
+
+class StaleRunError(RunDirError):
+    """A run was made by a scenario (source, graph, agent, settings or package version) that has changed since."""
+
+
+class SuiteMismatchError(RunDirError):
+    """A suite was built for another scenario, or for another version (fingerprint) of this one."""
+
+
+class Interrupted(ProxiesError):
+    """A command was stopped by a signal (Ctrl-C = SIGINT, or SIGTERM); training saved a checkpoint first.
+
+    ``exit_code`` is the shell convention, 128 + the signal's number: 130 for SIGINT, 143 for SIGTERM.
+    """
+
+    def __init__(self, message: str, signum: int) -> None:
+        super().__init__(message)
+        self.signum = signum
+
+    @property
+    def exit_code(self) -> int:
+        """128 + the signal's number."""
+        return 128 + int(self.signum)

@@ -9,22 +9,40 @@ from typing import Any
 
 import numpy as np
 from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, TextColumn, TimeElapsedColumn
 
 from proxies.agents import attribute_policy, load_model_zip
 from proxies.attribution import normalise
+from proxies.errors import RunDirError, SuiteMismatchError
+from proxies.files import check_writable
+from proxies.fingerprint import changes, describe_changes
 from proxies.policies import ModelPolicy, Policy, RandomPolicy
 from proxies.probe import has_critic, value_probe
+from proxies.progress import progress_display, status
 from proxies.registry import get_scenario
 from proxies.rollout import episode_returns, play
-from proxies.rundir import load_config, prepare, read_json, require, write_json
+from proxies.rundir import (
+    RunRecord,
+    check_fingerprint,
+    load_record,
+    model_zip_problem,
+    prepare,
+    read_json,
+    require,
+    write_json,
+)
 from proxies.scenario import Scenario
 from proxies.suite import Suite, build_suite
-from proxies.training import TrainConfig, seeds_for, train
+from proxies.training import TrainConfig, quiet_torch_cache, seeds_for, train
 
 __all__ = ["run", "attribute_run", "build_run_suite", "in_distribution"]
 
 IN_DISTRIBUTION_EPISODES = 16
 """Training-domain episodes for the in-distribution comparison."""
+
+_BAR = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn())
+"""Columns of the suite's progress bars (in a terminal)."""
 
 
 def _references(scenario: Scenario) -> dict[str, Callable[[], Policy]]:
@@ -50,24 +68,55 @@ def in_distribution(scenario: Scenario, agent: Callable[[], Policy], seed: int) 
     return table, (table["agent"][true] - table["random"][true]) / span
 
 
-def build_run_suite(scenario: Scenario, run_dir: Path, seed: int) -> Suite:
-    """Build the counterfactual suite and save it as ``suite.json``."""
-    suite = build_suite(scenario, _references(scenario), seed=seed)
-    suite.save(run_dir / "suite.json")
+def build_run_suite(scenario: Scenario, run_dir: Path, seed: int, *, progress: Any = None) -> Suite:
+    """Build the counterfactual suite and save it as ``suite.json`` (stamped with the scenario's fingerprint).
+
+    ``progress``: a ``rich.progress.Progress`` (or :class:`~proxies.progress.PlainProgress`) to report on.
+    """
+    suite = build_suite(scenario, _references(scenario), seed=seed, progress=progress)
+    suite.save(run_dir / "suite.json", scenario)
     return suite
 
 
-def attribute_run(run_dir: Path, *, console: Console | None = None) -> dict[str, Any]:
-    """Attribute the agent of a run on its suite; writes and returns ``attribution.json``'s content."""
+def _run_suite(run_dir: Path, scenario: Scenario, record: RunRecord) -> Suite:
+    """The run's suite, refused unless it was built for the scenario (the version that made the run)."""
+    path = run_dir / "suite.json"
+    suite = Suite.load(path)
+    if record.fingerprint is None or suite.fingerprint is None:
+        suite.check_for(scenario, where=str(path))
+        return suite
+    suite.check_for(scenario, fingerprint=suite.fingerprint, where=str(path))  # the scenario's name
+    found = changes(suite.fingerprint, record.fingerprint)
+    if found:
+        raise SuiteMismatchError(
+            f"{path} and {run_dir / 'config.json'} were made by different versions of {scenario.slug!r} (what "
+            f"differs: {describe_changes(found)}); make both anew with `proxy-sandbox run {record.config.scenario} "
+            f"--out {run_dir}`."
+        )
+    return suite
+
+
+def attribute_run(run_dir: Path, *, console: Console | None = None, strict: bool = False) -> dict[str, Any]:
+    """Attribute the agent of a run on its suite; writes and returns ``attribution.json``'s content.
+
+    A run made by an earlier version of its scenario (see :mod:`proxies.fingerprint`) gets a warning
+    on ``console``, or, with ``strict``, a :class:`~proxies.errors.StaleRunError`.
+    """
     console = console or Console(stderr=True)
-    config = load_config(run_dir)
+    record = load_record(run_dir)
+    config = record.config
     scenario = get_scenario(config.scenario)
+    warning = check_fingerprint(run_dir, scenario, strict=strict, record=record)
+    if warning:
+        console.print(f"[bold yellow]warning:[/] {escape(warning)}", soft_wrap=True)
     path = require(run_dir, "model.zip")
-    suite = Suite.load(run_dir / "suite.json")  # before unpickling the model: a run without a suite fails cheaply
+    suite = _run_suite(run_dir, scenario, record)  # before unpickling the model: a run without a suite fails cheaply
+    check_writable(run_dir, "RUN_DIR")
+    quiet_torch_cache()
     model = load_model_zip(path, scenario, config.algorithm)
     start = time.perf_counter()
     agent = lambda: ModelPolicy(model)  # noqa: E731 - a factory per episode
-    with console.status("running the agent and the random baseline on the suite (several jostled episodes per scene)"):
+    with status(console, "running the agent and the random baseline on the suite (several jostled episodes per scene)"):
         outcome = attribute_policy(scenario, suite, agent, seed=config.seed)
     result, score = outcome.attribution, outcome.in_distribution_score
     agent_returns, random_returns = outcome.agent.mean(axis=1), outcome.random.mean(axis=1)
@@ -76,7 +125,7 @@ def attribute_run(run_dir: Path, *, console: Console | None = None) -> dict[str,
     data["relations"] = [r.to_dict() for r in scenario.graph.relations]
     data["seconds"] = time.perf_counter() - start
     if has_critic(model):
-        with console.status("probing the critic on scenes paired by one intervention"):
+        with status(console, "probing the critic on scenes paired by one intervention"):
             probe = value_probe(scenario, suite, model, reward=config.objective, seed=config.seed)
         data["value_probe"] = probe.to_dict()
     own = np.stack([refs[j, :, j] for j in range(len(scenario.objectives))], axis=1)
@@ -103,7 +152,7 @@ def _pictures(scenario: Scenario, run_dir: Path, suite: Suite, seed: int) -> Non
     images = run_dir / "images"
     draw_graph(scenario.graph, images / "graph.png", title=scenario.name)
     save_png(render_spec(scenario.sample_spec(np.random.default_rng(seed))), images / "train.png")
-    config = load_config(run_dir)
+    config = load_record(run_dir).config
     model = load_model_zip(require(run_dir, "model.zip"), scenario, config.algorithm)
     data = read_json(run_dir, "attribution.json")
     filmed: dict[str, tuple[Any, dict[str, Any]]] = {}  # one film per intervened factor keeps the report light
@@ -127,26 +176,78 @@ def _pictures(scenario: Scenario, run_dir: Path, suite: Suite, seed: int) -> Non
     write_json(run_dir / "attribution.json", data)
 
 
+def _reusable_model(run_dir: Path, scenario: Scenario, old: RunRecord | None, console: Console) -> bool:
+    """Whether the run's ``model.zip`` is whole and was trained by today's scenario; says why not.
+
+    A truncated or damaged zip (an interrupted copy, a full disk) or a model of an edited scenario is
+    removed, so that it is trained again (a later run never mistakes it for this scenario's model).
+    """
+    path = run_dir / "model.zip"
+    if not path.is_file():
+        return False
+    problem = model_zip_problem(path)
+    if problem is not None:
+        console.print(f"[yellow]{escape(str(path))} is damaged ({escape(problem)}); training it again[/]", soft_wrap=True)
+    elif old is None:
+        problem = "no config.json records what trained it"
+        console.print(
+            f"[yellow]{escape(str(run_dir))} holds a model.zip but no config.json recording what trained it; training it "
+            "again[/]",
+            soft_wrap=True,
+        )
+    elif old.fingerprint is None:
+        console.print(
+            f"[yellow]reusing the trained model in {escape(str(run_dir))}; it records no fingerprint of its scenario "
+            "(an older proxy-sandbox made it), so whether the scenario changed since cannot be checked[/]",
+            soft_wrap=True,
+        )
+        return True
+    else:
+        found = changes(old.fingerprint, scenario)
+        if not found:
+            console.print(f"[green]reusing the trained model in {escape(str(run_dir))}[/]", soft_wrap=True)
+            return True
+        problem = describe_changes(found)
+        console.print(
+            f"[yellow]{escape(scenario.slug)} changed since the model in {escape(str(run_dir))} was trained "
+            f"({escape(problem)}); training it again[/]",
+            soft_wrap=True,
+        )
+    try:
+        path.unlink()
+    except OSError as exc:
+        raise RunDirError(f"{path} ({problem}) cannot be removed ({exc.strerror or exc}); delete it by hand.") from None
+    return False
+
+
 def run(scenario_name: str, config: TrainConfig, run_dir: Path, *, console: Console | None = None) -> dict[str, Any]:
-    """All stages for one run; returns the attribution. Prints where the report is."""
+    """All stages for one run; returns the attribution. Prints where the report is.
+
+    An existing ``model.zip`` is reused only when it is a whole zip and the scenario has not changed
+    since it was trained (same fingerprint); otherwise the model is trained again.
+    """
     from proxies.report import write_report
 
     console = console or Console(stderr=True)
     scenario = get_scenario(scenario_name)
     if config.objective is not None:
         scenario.check_objective(config.objective)
-    prepare(run_dir, config)
-    if (run_dir / "model.zip").is_file():
-        console.print(f"[green]reusing the trained model in {run_dir}[/]")
-    else:
+    old: RunRecord | None = None
+    if (run_dir / "config.json").is_file():
+        try:
+            old = load_record(run_dir)
+        except RunDirError:
+            old = None  # prepare() says what is wrong with it
+    prepare(run_dir, config, scenario)
+    if not _reusable_model(run_dir, scenario, old, console):
         train(scenario, config, run_dir)
-    with console.status("building the counterfactual suite (reference behaviours on each scene)"):
-        suite = build_run_suite(scenario, run_dir, config.seed)
+    with progress_display(console, *_BAR, transient=True) as bar:
+        suite = build_run_suite(scenario, run_dir, config.seed, progress=bar)
     console.print(f"suite: {len(suite.scenes)} scenes, coverage {suite.coverage}")
     data = attribute_run(run_dir, console=console)
-    with console.status("drawing pictures"):
+    with status(console, "drawing pictures"):
         _pictures(scenario, run_dir, suite, config.seed)
     report = write_report(run_dir)
-    console.print(f"[bold]verdict:[/] {data['explanation']}")
-    console.print(f"report: {report}\nattribution: {run_dir / 'attribution.json'}")
+    console.print(f"[bold]verdict:[/] {escape(data['explanation'])}")
+    console.print(f"report: {report}\nattribution: {run_dir / 'attribution.json'}", soft_wrap=True)
     return data

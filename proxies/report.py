@@ -8,7 +8,6 @@ as a whole; the page itself needs no network (no CDN, inline CSS).
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,8 @@ import jinja2
 
 from proxies.drawing import RELATION_COLOURS, RELATION_LABELS, TRUE_COLOUR, new_figure, save_figure
 from proxies.errors import RunDirError
+from proxies.files import write_atomic
+from proxies.schemas import AttributionFile, ConfigFile, read_file, read_json_file
 
 __all__ = ["write_report", "draw_weights", "VERDICT_TEXT"]
 
@@ -41,17 +42,17 @@ _REQUIRED = {
 }
 
 
+_SCHEMAS = {"config.json": ConfigFile, "attribution.json": AttributionFile}
+
+
 def _read_json(run_dir: Path, name: str) -> dict[str, Any]:
+    """The file's content, every field checked against its schema (:mod:`proxies.schemas`)."""
     path = run_dir / name
     if not path.is_file():
         raise RunDirError(f"{path} is missing; {_REQUIRED[name]}, then write the report again.")
-    try:
-        data = json.loads(path.read_text())
-    except json.JSONDecodeError as exc:
-        raise RunDirError(f"{path} is not valid JSON ({exc}); {_REQUIRED[name]} to rewrite it.") from exc
-    if not isinstance(data, dict):
-        raise RunDirError(f"{path} should hold a JSON object; {_REQUIRED[name]} to rewrite it.")
-    return data
+    fix = f"{_REQUIRED[name]} to rewrite it"
+    read_file(path, _SCHEMAS[name], fix)
+    return read_json_file(path, fix)
 
 
 def _number(value: Any) -> float | None:
@@ -278,6 +279,4 @@ def write_report(run_dir: Path) -> Path:
     config = _read_json(run_dir, "config.json")
     attribution = _read_json(run_dir, "attribution.json")
     html = _environment().get_template("report.html").render(**_context(run_dir, config, attribution))
-    out = run_dir / "report.html"
-    out.write_text(html, encoding="utf-8")
-    return out
+    return write_atomic(run_dir / "report.html", html)

@@ -1,20 +1,41 @@
 """Run directories: where one run's config, model, suite, attribution and report live.
 
-A run directory is keyed by (scenario, config hash, seed). Files are written atomically
-(temporary file, then rename), so an interrupted run never leaves a half-written file.
+A run directory is keyed by (scenario, config hash, seed). Every file is written atomically
+(:mod:`proxies.files`: temporary file, fsync, rename), so an interrupted run never leaves a
+half-written file, and every file read back is checked against its schema (:mod:`proxies.schemas`).
+
+``config.json`` holds the training settings and the *fingerprint* of the scenario that made the run
+(:mod:`proxies.fingerprint`): a run whose scenario has been edited since is recognised as such.
 """
 
 from __future__ import annotations
 
-import json
-import os
+import re
+import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from proxies.errors import RunDirError
+from proxies.errors import ConfigError, FileSchemaError, RunDirError, StaleRunError
+from proxies.files import check_writable, write_json_atomic
+from proxies.fingerprint import changes, describe_changes, scenario_fingerprint
+from proxies.scenario import Scenario
+from proxies.schemas import AttributionFile, ConfigFile, SuiteFile, read_file, read_json_file
 from proxies.training import TrainConfig
 
-__all__ = ["default_run_dir", "write_json", "read_json", "prepare", "load_config", "require"]
+__all__ = [
+    "RunRecord",
+    "default_run_dir",
+    "safe_slug",
+    "write_json",
+    "read_json",
+    "prepare",
+    "load_config",
+    "load_record",
+    "require",
+    "check_fingerprint",
+    "model_zip_problem",
+]
 
 _MAKERS = {
     "config.json": "proxy-sandbox train",
@@ -23,18 +44,42 @@ _MAKERS = {
     "attribution.json": "proxy-sandbox attribute RUN_DIR",
 }
 
+_SCHEMAS = {"config.json": ConfigFile, "suite.json": SuiteFile, "attribution.json": AttributionFile}
+_FIXES = {
+    "config.json": "delete the run directory and make it again with `proxy-sandbox train` (or `proxy-sandbox run`)",
+    "suite.json": "delete it and rebuild it with `proxy-sandbox suite SCENARIO --out RUN_DIR`",
+    "attribution.json": "delete it and re-run `proxy-sandbox attribute RUN_DIR`",
+}
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """What ``config.json`` says: the training settings and the fingerprint of the scenario that made the run."""
+
+    config: TrainConfig
+    fingerprint: dict[str, Any] | None
+
+
+def safe_slug(slug: str) -> str:
+    """``slug`` as one safe folder name: letters, digits, ``.``, ``_`` and ``-`` only, no leading dots.
+
+    >>> safe_slug("cleaning-robot")
+    'cleaning-robot'
+    >>> safe_slug("../../x")
+    'x'
+    """
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", slug).strip(".-")
+    return name or "scenario"
+
 
 def default_run_dir(config: TrainConfig, slug: str, root: Path = Path("runs")) -> Path:
-    """``runs/<scenario>-<config hash>-s<seed>``."""
-    return root / f"{slug}-{config.config_hash}-s{config.seed}"
+    """``runs/<scenario>-<config hash>-s<seed>`` (the slug made safe: it never leaves ``root``)."""
+    return root / f"{safe_slug(slug)}-{config.config_hash}-s{config.seed}"
 
 
 def write_json(path: Path, data: Any) -> Path:
     """Write JSON atomically."""
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, sort_keys=False, default=str))
-    os.replace(tmp, path)
-    return path
+    return write_json_atomic(path, data)
 
 
 def require(run_dir: Path, name: str) -> Path:
@@ -49,34 +94,103 @@ def require(run_dir: Path, name: str) -> Path:
 
 
 def read_json(run_dir: Path, name: str) -> Any:
-    """Read one of the run directory's JSON files."""
+    """Read one of the run directory's JSON files, checked against its schema (:mod:`proxies.schemas`)."""
     path = require(run_dir, name)
+    fix = _FIXES.get(name, "delete it and re-run the step that makes it")
+    if name in _SCHEMAS:
+        read_file(path, _SCHEMAS[name], fix)
+    return read_json_file(path, fix)
+
+
+def _record(path: Path) -> RunRecord:
+    data = read_file(path, ConfigFile, _FIXES["config.json"])
+    settings = data.model_dump(exclude={"fingerprint"})
+    settings["hyperparameters"] = tuple(settings["hyperparameters"].items())
+    settings["scenes"] = tuple(settings["scenes"])
     try:
-        return json.loads(path.read_text())
-    except json.JSONDecodeError as exc:
-        raise RunDirError(f"{path} is not valid JSON ({exc}); delete it and re-run the step that makes it.") from None
+        config = TrainConfig(**settings)
+    except ConfigError as exc:
+        raise FileSchemaError(f"{path}: {exc} Fix it, or {_FIXES['config.json']}.") from None
+    return RunRecord(config, data.fingerprint.model_dump() if data.fingerprint is not None else None)
+
+
+def load_record(run_dir: Path) -> RunRecord:
+    """The training settings and fingerprint recorded in a run's ``config.json``."""
+    return _record(require(run_dir, "config.json"))
 
 
 def load_config(run_dir: Path) -> TrainConfig:
     """The training config of a run."""
-    return TrainConfig.from_dict(read_json(run_dir, "config.json"))
+    return load_record(run_dir).config
 
 
-def prepare(run_dir: Path, config: TrainConfig) -> None:
-    """Create ``run_dir`` for ``config``; refuse to reuse one that holds a different run."""
-    if run_dir.exists() and not run_dir.is_dir():
-        raise RunDirError(f"{run_dir} exists and is not a directory; choose another --out.")
+def prepare(run_dir: Path, config: TrainConfig, scenario: Scenario | None = None) -> None:
+    """Create ``run_dir`` for ``config``; refuse to reuse one that holds a different run.
+
+    Checks first that the folder can be written (:func:`proxies.files.check_writable`). ``config.json``
+    records ``config`` and, given the ``scenario``, its fingerprint.
+    """
+    check_writable(run_dir, "--out")
     existing = run_dir / "config.json"
     if existing.is_file():
         try:
-            old = TrainConfig.from_dict(json.loads(existing.read_text()))
-        except (json.JSONDecodeError, TypeError, ValueError):
-            old = None
+            old = _record(existing).config
+        except RunDirError as exc:
+            raise RunDirError(
+                f"{run_dir} holds a config.json that cannot be read ({exc}); choose another --out or delete that directory."
+            ) from None
         if old != config:
             raise RunDirError(
                 f"{run_dir} already holds a different run (see its config.json); choose another --out "
                 "or delete that directory."
             )
-    run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / "images").mkdir(exist_ok=True)
-    write_json(existing, config.to_dict())
+    data = config.to_dict()
+    if scenario is not None:
+        data["fingerprint"] = scenario_fingerprint(scenario)
+    write_json_atomic(existing, data, option="--out")
+
+
+def check_fingerprint(run_dir: Path, scenario: Scenario, *, strict: bool = False, record: RunRecord | None = None) -> str | None:
+    """A warning if ``run_dir`` was made by another version of ``scenario`` than today's, else None.
+
+    The warning names what changed (source, graph, agent, settings, version). With ``strict`` it is
+    a :class:`~proxies.errors.StaleRunError` instead.
+    """
+    record = record or load_record(run_dir)
+    found = changes(record.fingerprint, scenario)
+    if not found:
+        return None
+    if record.fingerprint is None:
+        problem = (
+            f"{run_dir} records no fingerprint of the scenario that made it (an older proxy-sandbox made it), "
+            f"so whether {scenario.slug!r} changed since cannot be checked"
+        )
+    else:
+        problem = f"{run_dir} was made by an earlier version of {scenario.slug!r}: its {describe_changes(found)} changed since"
+    if strict:
+        raise StaleRunError(
+            f"{problem}. Re-run `proxy-sandbox run` (or `train`) to make the run again with today's scenario, "
+            "or drop --strict to go on with a warning."
+        )
+    return (
+        f"{problem}; the results use today's scenario with that run's model (re-run `proxy-sandbox run` to refresh "
+        "it, or pass --strict to refuse)."
+    )
+
+
+def model_zip_problem(path: Path) -> str | None:
+    """Why ``path`` is not a whole stable-baselines3 model zip (truncated, damaged, not a model), or None if it is."""
+    if not zipfile.is_zipfile(path):
+        return "it is not a zip archive: truncated (an interrupted save?) or damaged"
+    try:
+        with zipfile.ZipFile(path) as archive:
+            bad = archive.testzip()
+            names = set(archive.namelist())
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        return f"the zip cannot be read ({exc})"
+    if bad is not None:
+        return f"its member {bad!r} is damaged (CRC mismatch)"
+    if "data" not in names:
+        return "it holds no stable-baselines3 model (no 'data' member)"
+    return None

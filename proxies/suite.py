@@ -17,7 +17,7 @@ reference episode per objective is the undisturbed one played with the scene's s
 
 from __future__ import annotations
 
-import json
+import dataclasses
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
@@ -28,12 +28,16 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from proxies.compiler import Candidate, compile_candidates, out_of_training_values
-from proxies.errors import RunDirError, UnseparableProxyError
+from proxies.errors import FileSchemaError, RunDirError, SuiteMismatchError, UnseparableProxyError
+from proxies.files import write_json_atomic
+from proxies.fingerprint import changes, describe_changes, scenario_fingerprint
 from proxies.gate import GateConfig, Gated, run_gate
 from proxies.policies import Policy
 from proxies.references import Competence, PlannerConfig, measure_competence, reference_behaviours
 from proxies.rollout import episode_returns
 from proxies.scenario import Scenario
+from proxies.schemas import SuiteFile, read_file
+from sandbox.errors import SandboxError
 from sandbox.spec import SceneSpec
 
 if TYPE_CHECKING:
@@ -116,6 +120,9 @@ class Suite:
     """Proxy -> candidates the gate admitted for it (before choosing the minimal set)."""
     seconds: float = 0.0
     """Wall-clock time to build the suite [s]."""
+    fingerprint: dict[str, Any] | None = None
+    """The scenario it was built for (:func:`proxies.fingerprint.scenario_fingerprint`), stamped by
+    :meth:`save`; a suite is refused for any other scenario, or another version of this one."""
 
     @property
     def coverage(self) -> dict[str, int]:
@@ -140,37 +147,85 @@ class Suite:
         }
 
     def to_dict(self) -> dict[str, Any]:
-        """Full JSON form (scenes with their specs)."""
-        return {**self.summary(), "scenes": [s.to_dict() for s in self.scenes]}
+        """Full JSON form (scenes with their specs, and the fingerprint when stamped)."""
+        data = {**self.summary(), "scenes": [s.to_dict() for s in self.scenes]}
+        if self.fingerprint is not None:
+            data["fingerprint"] = self.fingerprint
+        return data
 
-    def save(self, path: Path) -> Path:
-        """Write the suite as JSON."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(self.to_dict(), indent=1))
-        return path
+    def save(self, path: Path, scenario: Scenario | None = None) -> Path:
+        """Write the suite as JSON, atomically (:func:`proxies.files.write_atomic`).
+
+        Given the ``scenario`` it was built for, the file records that scenario's fingerprint first, so
+        that it is refused later for another scenario or for an edited version of this one.
+        """
+        suite = self
+        if scenario is not None:
+            if scenario.slug != self.scenario:
+                raise SuiteMismatchError(
+                    f"This suite was built for {self.scenario!r}, not {scenario.slug!r}; save it with the scenario it is for."
+                )
+            suite = dataclasses.replace(self, fingerprint=scenario_fingerprint(scenario))
+        return write_json_atomic(Path(path), suite.to_dict(), indent=1)
 
     @classmethod
-    def load(cls, path: Path) -> Suite:
-        """Read a suite written by :meth:`save`."""
+    def load(cls, path: Path, scenario: Scenario | None = None, *, fingerprint: Mapping[str, Any] | None = None) -> Suite:
+        """Read a suite written by :meth:`save`, every field checked (:class:`~proxies.schemas.SuiteFile`).
+
+        Given ``scenario``, refuse (:class:`~proxies.errors.SuiteMismatchError`) a suite built for another
+        scenario, or for another fingerprint: ``fingerprint`` if given (a run's recorded one), else
+        ``scenario``'s today. Raises :class:`~proxies.errors.FileSchemaError` naming the field for a
+        damaged file, and :class:`~proxies.errors.RunDirError` for a missing one.
+        """
         path = Path(path)
         if not path.is_file():
             raise RunDirError(
                 f"No suite at {path}; build one with `proxy-sandbox suite SCENARIO --out DIR` or `proxy-sandbox run`."
             )
-        try:
-            data = json.loads(path.read_text())
-            return cls(
-                scenario=data["scenario"],
-                scenes=tuple(Scene.from_dict(s) for s in data["scenes"]),
-                competence=dict(data.get("competence") or {}),
-                gate=dict(data.get("gate") or {}),
-                candidates=int(data.get("candidates", 0)),
-                admitted=dict(data.get("admitted") or {}),
-                seconds=float(data.get("seconds", 0.0)),
+        fix = "delete it and rebuild the suite (`proxy-sandbox suite SCENARIO --out DIR`)"
+        data = read_file(path, SuiteFile, fix)
+        scenes = []
+        for i, scene in enumerate(data.scenes):
+            try:
+                spec = SceneSpec.from_dict(scene.spec)
+            except (SandboxError, KeyError, TypeError, ValueError, AttributeError) as exc:
+                raise FileSchemaError(f'{path}: "scenes[{i}].spec" is not a valid scene spec ({exc}); {fix}.') from None
+            scenes.append(Scene(
+                id=scene.id, seed=scene.seed, interventions=dict(scene.interventions), spec=spec,
+                separates=tuple(scene.separates), reference_returns=scene.reference_returns, margin=scene.margin,
+                p_value=scene.p_value, gate=dict(scene.gate), reference_episodes=dict(scene.reference_episodes),
+            ))
+        suite = cls(
+            scenario=data.scenario,
+            scenes=tuple(scenes),
+            competence=dict(data.competence),
+            gate=data.gate.model_dump(exclude_unset=True),
+            candidates=data.candidates,
+            admitted=dict(data.admitted),
+            seconds=data.seconds,
+            fingerprint=data.fingerprint.model_dump() if data.fingerprint is not None else None,
+        )
+        if scenario is not None:
+            suite.check_for(scenario, fingerprint=fingerprint, where=str(path))
+        return suite
+
+    def check_for(self, scenario: Scenario, *, fingerprint: Mapping[str, Any] | None = None, where: str = "The suite") -> None:
+        """Raise :class:`~proxies.errors.SuiteMismatchError` unless the suite was built for ``scenario``
+        (and, when the suite records one, for ``fingerprint``, default: ``scenario``'s today)."""
+        rebuild = f"build one for it with `proxy-sandbox suite {scenario.slug} --out DIR`"
+        if self.scenario != scenario.slug:
+            raise SuiteMismatchError(
+                f"{where} was built for the scenario {self.scenario!r}, not {scenario.slug!r}; {rebuild}, or give "
+                f"a suite of {scenario.slug!r}."
             )
-        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
-            raise RunDirError(f"{path} is not a valid suite file ({exc}); delete it and rebuild the suite.") from None
+        if self.fingerprint is None:
+            return  # written before suites recorded fingerprints: only the name can be checked
+        found = changes(self.fingerprint, fingerprint or scenario_fingerprint(scenario))
+        if found:
+            raise SuiteMismatchError(
+                f"{where} was built for another version of {scenario.slug!r} (what differs: "
+                f"{describe_changes(found)}); {rebuild}."
+            )
 
 
 def select_minimal(gated: Sequence[Gated], proxies: Sequence[str], per_proxy: int) -> list[Gated]:

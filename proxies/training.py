@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -19,20 +21,28 @@ import gymnasium as gym
 import numpy as np
 import stable_baselines3
 import torch
+from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from stable_baselines3.common.base_class import BaseAlgorithm
-from stable_baselines3.common.callbacks import BaseCallback, CallbackList, CheckpointCallback
+from stable_baselines3.common.callbacks import BaseCallback, CallbackList
 from stable_baselines3.common.logger import configure
 from stable_baselines3.common.monitor import Monitor
 from stable_baselines3.common.vec_env import DummyVecEnv
 
-from proxies.errors import ConfigError
+from proxies.errors import ConfigError, Interrupted, OutputError
+from proxies.files import output_error, save_model, write_json_atomic
+from proxies.progress import PlainProgress, is_terminal
 from proxies.scenario import Scenario
+from proxies.schemas import MAX_SEED, MAX_STEPS
+from proxies.signals import StopRequest
 from proxies.suggest import did_you_mean
 from sandbox.actions import describe_space
 from sandbox.spec import SceneSpec
 
-__all__ = ["TrainConfig", "ACTION_SPACES", "ALGORITHMS", "check_algorithm", "train"]
+__all__ = ["TrainConfig", "ACTION_SPACES", "ALGORITHMS", "MAX_STEPS", "MAX_SEED", "CHECKPOINT_EVERY", "check_algorithm", "train"]
+
+CHECKPOINT_EVERY = 50_000
+"""Training steps between two checkpoints (``checkpoints/model_<steps>_steps.zip``) [steps]."""
 
 ACTION_SPACES: dict[str, tuple[type[gym.Space], ...]] = {
     "PPO": (gym.spaces.Box, gym.spaces.Discrete),
@@ -77,8 +87,13 @@ class TrainConfig:
     agents of ``validate`` train on the suite's scenes. Empty: scenes sampled by ``mix``."""
 
     def __post_init__(self) -> None:
-        if isinstance(self.steps, bool) or not isinstance(self.steps, int) or self.steps <= 0:
-            raise ConfigError(f"--steps must be a positive whole number of environment steps, got {self.steps!r}.")
+        if isinstance(self.steps, bool) or not isinstance(self.steps, int) or not 0 < self.steps <= MAX_STEPS:
+            raise ConfigError(
+                f"--steps must be a positive whole number of environment steps, at most {MAX_STEPS:,} (10**9), "
+                f"got {self.steps!r}."
+            )
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed <= MAX_SEED:
+            raise ConfigError(f"--seed must be a whole number from 0 to {MAX_SEED} (2**32 - 1), got {self.seed!r}.")
         if not 0.0 <= self.mix <= 1.0:
             raise ConfigError(f"--mix must be a fraction in [0, 1], got {self.mix}.")
         if self.algorithm not in ALGORITHMS:
@@ -145,26 +160,97 @@ class _LogObjectives(BaseCallback):
 
 
 class _RichProgress(BaseCallback):
-    """A rich progress bar over training steps."""
+    """A rich progress bar over training steps (in a terminal), or plain lines (:class:`~proxies.progress.PlainProgress`)."""
 
-    def __init__(self, total: int, label: str) -> None:
+    def __init__(self, total: int, label: str, console: Console | None = None) -> None:
         super().__init__()
-        self._progress = Progress(
-            TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed:,}/{task.total:,} steps"),
-            TimeRemainingColumn(), transient=False,
-        )
-        self._task = self._progress.add_task(label, total=total)
+        console = console or Console(stderr=True)
+        self._progress: Any
+        if is_terminal(console):
+            self._progress = Progress(
+                TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed:,}/{task.total:,} steps"),
+                TimeRemainingColumn(), transient=False, console=console,
+            )
+        else:
+            self._progress = PlainProgress(console)
+        self._label, self._total = label, total
+        self._task: int | None = None
 
     def _on_training_start(self) -> None:
+        self._task = self._progress.add_task(self._label, total=self._total)
         self._progress.start()
 
     def _on_step(self) -> bool:
-        self._progress.update(self._task, completed=self.num_timesteps)
+        self._progress.update(self._task, completed=min(self.num_timesteps, self._total))
         return True
 
     def _on_training_end(self) -> None:
-        self._progress.update(self._task, completed=self.num_timesteps)
+        self._progress.update(self._task, completed=min(self.num_timesteps, self._total))
         self._progress.stop()
+
+
+class _StopOnSignal(BaseCallback):
+    """Stops learning (returns False) once a :class:`~proxies.signals.StopRequest` has seen a signal."""
+
+    def __init__(self, stop: StopRequest) -> None:
+        super().__init__()
+        self._stop = stop
+
+    def _on_step(self) -> bool:
+        return not self._stop.requested
+
+
+class _Checkpoints(BaseCallback):
+    """Saves ``checkpoints/model_<steps>_steps.zip`` atomically every ``every`` steps."""
+
+    def __init__(self, folder: Path, every: int) -> None:
+        super().__init__()
+        self.folder, self.every = folder, every
+        self._next = every
+
+    def _on_step(self) -> bool:
+        if self.num_timesteps >= self._next:
+            save_model(self.model, self.folder / f"model_{self.num_timesteps}_steps.zip")
+            self._next = (self.num_timesteps // self.every + 1) * self.every
+        return True
+
+
+def _inductor_default_dir() -> str:
+    """Where torch puts its inductor cache by default: ``$TMPDIR/torchinductor_<user>``.
+
+    Computed here, as ``torch._inductor.runtime.cache_dir_utils.default_cache_dir`` does, because
+    importing that module imports ``torch._dynamo`` and so makes the folder.
+    """
+    import getpass
+    import re
+    import tempfile
+
+    try:
+        user = getpass.getuser()
+    except (KeyError, ModuleNotFoundError, OSError):
+        user = f"uid_{os.getuid()}" if hasattr(os, "getuid") else "unknown_user"
+    return os.path.join(tempfile.gettempdir(), "torchinductor_" + re.sub(r'[\\/:*?"<>|]', "_", user))
+
+
+def quiet_torch_cache() -> None:
+    """Import ``torch._dynamo`` (building an optimizer does) without leaving an empty inductor cache folder.
+
+    Importing it creates ``$TMPDIR/torchinductor_<user>`` (``torch._dynamo.package`` asks for its cache
+    folder at import), though nothing here compiles. The folder is removed again when this import made
+    it and left it empty; torch makes it anew whenever it needs it. Does nothing when
+    ``TORCHINDUCTOR_CACHE_DIR`` is set (then the folder is the user's choice).
+    """
+    if "torch._dynamo" in sys.modules or "TORCHINDUCTOR_CACHE_DIR" in os.environ:
+        return
+    folder = _inductor_default_dir()
+    existed = os.path.exists(folder)
+    import torch._dynamo  # noqa: F401 - the import that makes the folder
+
+    if not existed and os.environ.get("TORCHINDUCTOR_CACHE_DIR", folder) == folder:
+        try:
+            os.rmdir(folder)
+        except OSError:
+            pass
 
 
 def make_vec_env(scenario: Scenario, config: TrainConfig) -> DummyVecEnv:
@@ -185,36 +271,73 @@ def make_vec_env(scenario: Scenario, config: TrainConfig) -> DummyVecEnv:
 
 
 def train(scenario: Scenario, config: TrainConfig, run_dir: Path, *, progress: bool = True) -> BaseAlgorithm:
-    """Train an agent and save ``model.zip`` and TensorBoard/CSV logs in ``run_dir``.
+    """Train an agent and save ``model.zip``, ``training.json`` and TensorBoard/CSV logs in ``run_dir``.
 
-    A checkpoint is saved every 50k steps (``checkpoints/``), so an interrupted run keeps
-    its progress. Returns the trained model.
+    A checkpoint is saved every :data:`CHECKPOINT_EVERY` steps (``checkpoints/``), so an interrupted
+    run keeps its progress. Every model file is written atomically (:func:`proxies.files.save_model`):
+    a crash mid-save leaves the previous file intact. Ctrl-C (SIGINT) or SIGTERM stops training at
+    the next step, saves the model so far as a checkpoint and raises
+    :class:`~proxies.errors.Interrupted` naming it (``model.zip`` is left as it was). With
+    ``progress``, a rich bar in a terminal, else plain lines (every tenth, or every 30 s).
+    Returns the trained model.
     """
     if config.objective is not None:
         scenario.check_objective(config.objective)
     check_algorithm(config.algorithm, scenario.action_space)
     torch.set_num_threads(1)
-    run_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise output_error(exc, run_dir, "--out") from None
+    quiet_torch_cache()
     env = make_vec_env(scenario, config)
     algorithm = getattr(stable_baselines3, config.algorithm)
     model = algorithm("MlpPolicy", env, seed=config.seed, device="cpu", verbose=0, **config.algorithm_kwargs)
-    model.set_logger(configure(str(run_dir / "logs"), ["tensorboard", "csv"]))
-    callbacks: list[BaseCallback] = [
-        _LogObjectives(),
-        CheckpointCallback(
-            save_freq=max(50_000 // config.n_envs, 1), save_path=str(run_dir / "checkpoints"), name_prefix="model"
-        ),
-    ]
-    if progress:
-        callbacks.append(_RichProgress(config.steps, f"training {scenario.slug} on {config.objective or scenario.true_reward}"))
-    start = time.perf_counter()
-    model.learn(total_timesteps=config.steps, callback=CallbackList(callbacks))
-    elapsed = time.perf_counter() - start
-    model.save(run_dir / "model.zip")
-    (run_dir / "training.json").write_text(
-        json.dumps({"steps": config.steps, "seconds": elapsed, "steps_per_s": config.steps / elapsed}, indent=2)
-    )
+    try:
+        model.set_logger(configure(str(run_dir / "logs"), ["tensorboard", "csv"]))
+    except OSError as exc:
+        raise output_error(exc, run_dir / "logs", "--out") from None
+    with StopRequest() as stop:
+        callbacks: list[BaseCallback] = [
+            _StopOnSignal(stop), _LogObjectives(), _Checkpoints(run_dir / "checkpoints", CHECKPOINT_EVERY),
+        ]
+        if progress:
+            label = f"training {scenario.slug} on {config.objective or scenario.true_reward}"
+            callbacks.append(_RichProgress(config.steps, label))
+        start = time.perf_counter()
+        try:
+            model.learn(total_timesteps=config.steps, callback=CallbackList(callbacks))
+        except OSError as exc:  # the TensorBoard/CSV writers hit a full or read-only disk
+            raise output_error(exc, run_dir / "logs", "--out") from None
+        elapsed = max(time.perf_counter() - start, 1e-9)
+        if stop.requested:
+            raise _stopped(stop, model, config, run_dir)
+        save_model(model, run_dir / "model.zip")
+        write_json_atomic(
+            run_dir / "training.json",
+            {"steps": config.steps, "trained_steps": model.num_timesteps, "seconds": elapsed,
+             "steps_per_s": model.num_timesteps / elapsed},
+        )
+    if stop.requested:  # the signal came while the finished model was being saved
+        raise Interrupted(
+            f"stopped by {stop.name} after training finished; {run_dir / 'model.zip'} was saved in full first.", stop.signum
+        )
     return model
+
+
+def _stopped(stop: StopRequest, model: BaseAlgorithm, config: TrainConfig, run_dir: Path) -> Interrupted:
+    """Save the model trained so far as a checkpoint; the error that says where it is."""
+    try:
+        checkpoint = save_model(model, run_dir / "checkpoints" / f"model_{model.num_timesteps}_steps.zip")
+    except OutputError as exc:
+        return Interrupted(f"training stopped by {stop.name}; the checkpoint could not be saved: {exc}", stop.signum)
+    final = run_dir / "model.zip"
+    left = f"{final} is the earlier model, unchanged" if final.exists() else f"no {final.name} was written"
+    return Interrupted(
+        f"training stopped by {stop.name} after {model.num_timesteps:,} of {config.steps:,} steps; the model so far is "
+        f"saved in {checkpoint} ({left}). Run the command again to train in full.",
+        stop.signum,
+    )
 
 
 def seeds_for(base: int, n: int) -> list[int]:

@@ -26,9 +26,11 @@ agents whose intervals all cover).
 from __future__ import annotations
 
 import contextlib
+import shutil
+import signal
 import tempfile
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,9 +38,11 @@ from typing import Any
 import numpy as np
 
 from proxies.agents import RANDOM_STREAM, attribute_policy, episodes_per_scene, play_suite
-from proxies.errors import ConfigError
+from proxies.errors import ConfigError, Interrupted
+from proxies.files import check_writable
 from proxies.policies import ModelPolicy, Policy, RandomPolicy
 from proxies.scenario import Scenario
+from proxies.signals import signal_name
 from proxies.suite import Suite
 
 __all__ = ["Case", "MixturePolicy", "Validation", "validate", "DEFAULT_WEIGHTS"]
@@ -203,6 +207,75 @@ def _case(agent: str, kind: str, planted: Mapping[str, float], objectives: Seque
     )
 
 
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM back for the block (delivered after it), so that a cleanup runs to its end."""
+    held = {signal.SIGINT, signal.SIGTERM}
+    try:
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    except (AttributeError, OSError, ValueError):  # no pthread_sigmask on this platform
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+@contextlib.contextmanager
+def _workspace(work_dir: Path | None, *, needed: bool) -> Iterator[Path | None]:
+    """The folder for the trained agents' runs: ``work_dir`` (kept, checked writable first), else a temporary
+    folder that is removed at the end, on an error and on Ctrl-C or SIGTERM (which the command line turns
+    into exceptions). ``None`` when no agent is trained."""
+    if not needed:
+        yield None
+        return
+    if work_dir is not None:
+        yield check_writable(work_dir, "--out")
+        return
+    folder = Path(tempfile.mkdtemp(prefix="validate-"))
+    try:
+        yield folder
+    except Interrupted as exc:
+        raise Interrupted(
+            f"validation stopped by {signal_name(exc.signum)}; its temporary folder {folder} was removed with the agents "
+            "trained so far (give --out DIR to keep them: a validation run again with the same --out resumes).",
+            exc.signum,
+        ) from None
+    finally:
+        with _signals_held():
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _resumed(run_dir: Path, scenario: Scenario, config: Any) -> Any:
+    """The model already trained in ``run_dir`` for ``config`` (an interrupted validation resumes), or None.
+
+    A damaged zip, or one trained by an earlier version of the scenario, is not reused.
+    """
+    from proxies.agents import load_model_zip
+    from proxies.errors import RunDirError
+    from proxies.fingerprint import changes
+    from proxies.rundir import load_record, model_zip_problem, prepare
+    from proxies.training import quiet_torch_cache
+
+    old = None
+    if (run_dir / "config.json").is_file():
+        try:
+            old = load_record(run_dir)
+        except RunDirError:
+            old = None  # prepare() says what is wrong with it
+    prepare(run_dir, config, scenario)
+    path = run_dir / "model.zip"
+    if not path.is_file():
+        return None
+    stale = old is None or (old.fingerprint is not None and bool(changes(old.fingerprint, scenario)))
+    if stale or model_zip_problem(path) is not None:
+        path.unlink()  # trained again; never taken later for a model of today's scenario
+        return None
+    quiet_torch_cache()
+    return load_model_zip(path, scenario, config.algorithm)
+
+
 def validate(
     scenario: Scenario,
     *,
@@ -221,8 +294,9 @@ def validate(
     ``episodes`` per scene defaults to :func:`~proxies.agents.episodes_per_scene`.
     ``budget`` is the PPO steps per trained agent (0 skips them), ``seeds`` the agents trained per
     objective (seeds ``seed``, ``seed + 1``, ...). Their runs go to
-    ``work_dir/trained-<objective>-s<seed>`` (a temporary folder by default); a run already there
-    with the same config is reused, not retrained, so an interrupted validation resumes.
+    ``work_dir/trained-<objective>-s<seed>`` (by default a temporary folder, removed at the end and when
+    interrupted); a run already there with the same config and scenario is reused, not retrained, so an
+    interrupted validation resumes.
     ``on_case`` is told of each finished case.
     """
     from proxies.pipeline import _references
@@ -234,54 +308,45 @@ def validate(
             f"got budget={budget}, seeds={seeds}, episodes={episodes}, weights={list(weights)}."
         )
     start = time.perf_counter()
-    refs = _references(scenario)
-    if suite is None:
-        suite = build_suite(scenario, refs, seed=seed)
-    episodes = episodes_per_scene(suite, episodes)
-    objectives = scenario.objectives
-    true = scenario.true_reward
-    random = play_suite(scenario, suite, RandomPolicy, episodes=episodes, stream=RANDOM_STREAM, jostle=False)
-    cases: list[Case] = []
-    stream = 100  # every planted agent gets its own seed stream
+    with _workspace(work_dir, needed=budget > 0) as base:
+        refs = _references(scenario)
+        if suite is None:
+            suite = build_suite(scenario, refs, seed=seed)
+        episodes = episodes_per_scene(suite, episodes)
+        objectives = scenario.objectives
+        true = scenario.true_reward
+        random = play_suite(scenario, suite, RandomPolicy, episodes=episodes, stream=RANDOM_STREAM, jostle=False)
+        cases: list[Case] = []
+        stream = 100  # every planted agent gets its own seed stream
 
-    def run(name: str, kind: str, planted: Mapping[str, float], make: Callable[[], Policy]) -> None:
-        nonlocal stream
-        stream += 1
-        outcome = attribute_policy(
-            scenario, suite, make, episodes=episodes, stream=stream, random=random, in_distribution=False, seed=seed
-        )
-        cases.append(_case(name, kind, planted, objectives, outcome))
-        if on_case is not None:
-            on_case(cases[-1])
+        def run(name: str, kind: str, planted: Mapping[str, float], make: Callable[[], Policy]) -> None:
+            nonlocal stream
+            stream += 1
+            outcome = attribute_policy(
+                scenario, suite, make, episodes=episodes, stream=stream, random=random, in_distribution=False, seed=seed
+            )
+            cases.append(_case(name, kind, planted, objectives, outcome))
+            if on_case is not None:
+                on_case(cases[-1])
 
-    for o in objectives:
-        run(f"reference:{o}", "reference", {o: 1.0}, refs[o])
-    for proxy in objectives[1:]:
-        for w in weights:
-            def mixture(p: str = proxy, w: float = w) -> MixturePolicy:
-                return MixturePolicy([refs[true], refs[p]], [w, 1.0 - w])
+        for o in objectives:
+            run(f"reference:{o}", "reference", {o: 1.0}, refs[o])
+        for proxy in objectives[1:]:
+            for w in weights:
+                def mixture(p: str = proxy, w: float = w) -> MixturePolicy:
+                    return MixturePolicy([refs[true], refs[p]], [w, 1.0 - w])
 
-            run(f"mixture:{true}={w:g},{proxy}={1 - w:g}", "mixture", {true: w, proxy: 1.0 - w}, mixture)
-    if budget > 0:
-        from proxies.agents import load_model_zip
-        from proxies.rundir import prepare
-        from proxies.training import TrainConfig, train
+                run(f"mixture:{true}={w:g},{proxy}={1 - w:g}", "mixture", {true: w, proxy: 1.0 - w}, mixture)
+        if base is not None:
+            from proxies.training import TrainConfig, train
 
-        if work_dir is None:
-            workspace: Any = tempfile.TemporaryDirectory(prefix="validate-")
-        else:
-            workspace = contextlib.nullcontext(work_dir)
-        with workspace as folder:
-            base = Path(folder)
             scenes = tuple(scene.spec.to_json() for scene in suite.scenes)
             for o in objectives:
                 for s in range(seed, seed + seeds):
                     config = TrainConfig(scenario=scenario.slug, objective=o, steps=budget, seed=s, scenes=scenes)
                     run_dir = base / f"trained-{o}-s{s}"
-                    prepare(run_dir, config)
-                    if (run_dir / "model.zip").is_file():
-                        model = load_model_zip(run_dir / "model.zip", scenario, config.algorithm)
-                    else:
+                    model = _resumed(run_dir, scenario, config)
+                    if model is None:
                         model = train(scenario, config, run_dir, progress=False)
                     run(f"trained:{o}:seed={s}", "trained", {o: 1.0}, lambda m=model: ModelPolicy(m))
     return Validation(

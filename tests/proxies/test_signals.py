@@ -1,0 +1,180 @@
+"""Ctrl-C (SIGINT) and SIGTERM: training saves a checkpoint and says where; nothing is left half-written; 130 / 143."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+from suite_helpers import FIXTURES
+
+from proxies.signals import StopRequest, Terminated, exit_code, terminate_raises
+
+ROOT = Path(__file__).resolve().parents[2]
+CLI = [sys.executable, "-c", "from proxies.cli import app; app(prog_name='proxy-sandbox')"]
+
+
+class Command:
+    """The command line in a child process whose stderr lines are collected as they come."""
+
+    def __init__(self, *args: str, cwd: Path, env: dict[str, str] | None = None) -> None:
+        self.lines: list[str] = []
+        self.process = subprocess.Popen(
+            [*CLI, *args], cwd=cwd, env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # not a background job's ignored SIGINT
+        )
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        for line in self.process.stderr:
+            self.lines.append(line)
+
+    def wait_for(self, text: str, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while not any(text in line for line in self.lines):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"never printed {text!r}:\n{self.output}")
+            time.sleep(0.02)
+
+    def stop(self, signum: int, timeout: float = 30) -> int:
+        self.process.send_signal(signum)
+        try:
+            return self.process.wait(timeout=timeout)
+        finally:
+            self._reader.join(timeout=5)
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+    @property
+    def output(self) -> str:
+        return "".join(self.lines)
+
+
+def _leftovers(folder: Path) -> list[Path]:
+    return [p for p in folder.rglob("*") if p.name.endswith(".tmp")]
+
+
+def _stop_line(command: Command) -> str:
+    stopped = [line for line in command.lines if line.startswith("stopped:")]
+    assert len(stopped) == 1, command.output
+    assert command.lines[-1].startswith("stopped:"), command.output  # the message is the last thing said
+    return " ".join(stopped[0].split())
+
+
+# -- in-process: the handlers ----------------------------------------------------------------------------------
+
+
+def test_a_stop_request_records_the_first_signal_and_raises_on_the_second():
+    before = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+    with StopRequest() as stop:
+        os.kill(os.getpid(), signal.SIGTERM)
+        deadline = time.monotonic() + 5
+        while not stop.requested and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert stop.signum == signal.SIGTERM and stop.name == "SIGTERM"
+        with pytest.raises(Terminated):
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(1)
+    assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == before
+
+
+def test_sigterm_raises_terminated_inside_terminate_raises():
+    before = signal.getsignal(signal.SIGTERM)
+    with pytest.raises(Terminated) as info, terminate_raises():
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(1)
+    assert exit_code(info.value) == 143 and exit_code(KeyboardInterrupt()) == 130
+    assert signal.getsignal(signal.SIGTERM) is before
+
+
+# -- the command line ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_signal_during_train_saves_a_checkpoint_and_says_where(tmp_path, signum, code):
+    command = Command("train", "cleaning-robot", "--steps", "1000000", "--out", "run", cwd=tmp_path)
+    try:
+        command.wait_for("training cleaning-robot on cleanliness: started")
+        time.sleep(0.3)
+        assert command.stop(signum) == code, command.output
+    finally:
+        command.kill()
+    line = _stop_line(command)
+    name = signal.Signals(signum).name
+    assert f"stopped: training stopped by {name} after" in line and "no model.zip was written" in line
+    assert "Traceback" not in command.output
+    checkpoints = list((tmp_path / "run" / "checkpoints").glob("model_*_steps.zip"))
+    assert len(checkpoints) == 1 and str(checkpoints[0].relative_to(tmp_path)) in line
+    with zipfile.ZipFile(checkpoints[0]) as archive:
+        assert archive.testzip() is None and "data" in archive.namelist()
+    assert not (tmp_path / "run" / "model.zip").exists()
+    assert _leftovers(tmp_path) == []
+
+
+def test_sigterm_during_suite_stops_with_one_line_and_writes_nothing(tmp_path):
+    command = Command("suite", "cleaning-robot", "--out", "out", cwd=tmp_path)
+    try:
+        command.wait_for("competence of the references: started")
+        assert command.stop(signal.SIGTERM) == 143, command.output
+    finally:
+        command.kill()
+    line = _stop_line(command)
+    assert "SIGTERM" in line and "none was left half-written" in line
+    assert "Traceback" not in command.output
+    assert list((tmp_path / "out").iterdir()) == []  # created (checked writable), never half-filled
+
+
+def test_ctrl_c_during_run_after_training_keeps_the_model_whole(tmp_path):
+    shutil.copy(FIXTURES / "edge_goal.py", tmp_path / "goal.py")
+    command = Command("run", "goal.py", "--steps", "256", "--out", "run", cwd=tmp_path)
+    try:
+        command.wait_for("competence of the references: started")
+        assert command.stop(signal.SIGINT) == 130, command.output
+    finally:
+        command.kill()
+    _stop_line(command)
+    assert "Traceback" not in command.output
+    with zipfile.ZipFile(tmp_path / "run" / "model.zip") as archive:
+        assert archive.testzip() is None
+    for path in (tmp_path / "run").glob("*.json"):
+        json.loads(path.read_text())  # every file there is whole
+    assert _leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    ("signum", "code", "when"),
+    [(signal.SIGTERM, 143, "validate-*"), (signal.SIGINT, 130, "validate-*"), (signal.SIGINT, 130, "validate-*/trained-*/logs")],
+)
+def test_validate_without_out_removes_its_temporary_folder_when_stopped(tmp_path, signum, code, when):
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    shutil.copy(FIXTURES / "edge_goal.py", tmp_path / "goal.py")
+    command = Command(
+        "validate", "goal.py", "--budget", "1000000", "--episodes", "2", cwd=tmp_path, env={"TMPDIR": str(tmp)}
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not list(tmp.glob(when)):  # the workspace exists (or an agent is training in it)
+            assert command.process.poll() is None and time.monotonic() < deadline, command.output
+            time.sleep(0.02)
+        assert command.stop(signum) == code, command.output
+    finally:
+        command.kill()
+    line = _stop_line(command)
+    if "trained" in when:
+        assert "validation stopped by SIGINT; its temporary folder" in line and "was removed" in line
+    assert "Traceback" not in command.output
+    assert list(tmp.iterdir()) == []  # no validate-* left behind (and no empty torchinductor_* either)
