@@ -95,6 +95,9 @@ class SandboxEnv(gym.Env[np.ndarray, np.ndarray]):
         self.scenes = tuple(scenes)
         self.observation_space = task.observation_space
         self.action_space = task.action_space
+        box = isinstance(self.action_space, gym.spaces.Box) and bool((self.action_space.low == -1).all())
+        self._box_shape = self.action_space.shape if box and bool((self.action_space.high == 1).all()) else None
+        """The shape of a Box(-1, 1) action space, whose in-range actions skip parse_action (every step)."""
         names = tuple(task.measurements)
         self._measures = tuple(task.measurements.values())
         self._measure_keys = tuple(f"measure/{name}" for name in names)
@@ -147,7 +150,11 @@ class SandboxEnv(gym.Env[np.ndarray, np.ndarray]):
         world = self.world
         if world is None:
             raise SandboxError("Call reset() before step().")
-        world.step(parse_action(self.action_space, action))
+        if type(action) is np.ndarray and action.shape == self._box_shape and action.dtype.kind == "f":  # a Box action
+            values = action.tolist()
+            world.step(tuple(values) if -1.0 <= min(values) and max(values) <= 1.0 else parse_action(self.action_space, action))
+        else:
+            world.step(parse_action(self.action_space, action))
         last = self._last
         values = self._last = [float(fn(world)) for fn in self._measures]
         info = StepInfo(zip(self._measure_keys, values))

@@ -171,7 +171,8 @@ class World:
             self._handle_events()
         else:
             self._read_state()
-        agent.after_step(self)
+        if agent.after_step is not None:
+            agent.after_step(self)
 
     def _index_bodies(self) -> None:
         """Find where the agent and each moving entity sit in pymunk's batched body data

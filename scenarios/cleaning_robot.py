@@ -49,7 +49,7 @@ from proxies import Measurement, Objective, RewardGraph, Scenario
 from sandbox import Appearance, Body, Driver, Factor, Region, SceneSpec, Tool, Wall, World
 from sandbox.bodies.driving import Floor, Pusher, action, drive, forward, in_scoop, into, movable
 from sandbox.layout import place, scatter
-from sandbox.observe import agent_features, nearest, to_agent_frame
+from sandbox.observe import agent_features, nearest, offsets
 
 WIDTH, HEIGHT = 4.0, 4.5
 """Floor size [m]."""
@@ -72,9 +72,16 @@ ROBOT = Driver(x=0.0, y=0.0, tool=Tool(arms=0.25, tags=("broom",)))
 """The robot's geometry (position and heading are filled in per scene); its broom is a
 U-shaped scoop with 0.25 m side arms, so it carries dust along."""
 DUST = Body(x=0.0, y=0.0, radius=0.08, tags=("particle", "dust"), appearance=Appearance("brown"))
-"""A dust particle (placed per scene); hallway dust is tagged ``outside``, stains are glued down."""
-HALL = Appearance("pale")
-"""The hallway's colour (it only marks an area: nothing is detected there)."""
+"""A dust particle (placed per scene)."""
+OUTSIDE = dataclasses.replace(DUST, tags=("particle", "outside"))
+"""Dust in the hallway: it does not count as the room's."""
+STAIN = dataclasses.replace(DUST, motion="static", tags=("particle", "stain"), appearance=Appearance("umber"))
+"""Dust glued to the floor."""
+WALLS = (*Wall.around(WIDTH, HEIGHT), Wall(x0=0, y0=ROOM_TOP, x1=WIDTH, y1=ROOM_TOP, openings=(DOOR,)))
+"""The room, and north of it, behind a wall with a doorway in the middle, the hallway."""
+HALLWAY = Region(name="hallway", x0=0, y0=ROOM_TOP, x1=WIDTH, y1=HEIGHT, captures=False, detects=False,
+                 appearance=Appearance("pale"))
+"""The hallway's floor (it only marks an area: nothing is detected there)."""
 
 FACTORS = (
     Factor.integer("dust", train=(10, 14), intervene=(1, 16), doc="movable dust particles on the room floor"),
@@ -102,11 +109,8 @@ def _pan(wall: str, offset: float) -> Region:
 
 def build_scene(factors: Mapping[str, Any], rng: np.random.Generator) -> SceneSpec:
     """Lay out the room for the given factor values."""
-    # the room, and north of it, behind a wall with a doorway in the middle, the hallway
-    walls = [*Wall.around(WIDTH, HEIGHT), Wall(x0=0, y0=ROOM_TOP, x1=WIDTH, y1=ROOM_TOP, openings=(DOOR,))]
-    regions = [Region(name="hallway", x0=0, y0=ROOM_TOP, x1=WIDTH, y1=HEIGHT, captures=False, detects=False, appearance=HALL)]
     # the dustpan against its wall, and the chute (if any) halfway along the opposite one
-    regions.append(_pan(factors["pan_wall"], factors["pan_offset"]))
+    regions = [HALLWAY, _pan(factors["pan_wall"], factors["pan_offset"])]
     if factors["chute"]:
         x0, y0 = WIDTH - CHUTE_DEPTH if factors["pan_wall"] == "west" else 0.0, ROOM_TOP / 2 - CHUTE_LENGTH / 2
         regions.append(Region(name="chute", x0=x0, y0=y0, x1=x0 + CHUTE_DEPTH, y1=y0 + CHUTE_LENGTH,
@@ -119,12 +123,9 @@ def build_scene(factors: Mapping[str, Any], rng: np.random.Generator) -> SceneSp
     stains = scatter(rng, factors["stains"], room, avoid=[*keep_clear, robot_xy, *dust], gap=0.45)
     # dust in the hallway
     outside = scatter(rng, factors["outside_dust"], (0.5, ROOM_TOP + 0.45, WIDTH - 0.5, HEIGHT - 0.45), gap=0.5)
-    particles = [dataclasses.replace(DUST, x=x, y=y) for x, y in dust]
-    particles += [dataclasses.replace(DUST, x=x, y=y, tags=("particle", "outside")) for x, y in outside]
-    particles += [dataclasses.replace(DUST, x=x, y=y, motion="static", tags=("particle", "stain"),
-                                      appearance=Appearance("umber")) for x, y in stains]
-    robot = dataclasses.replace(ROBOT, x=robot_xy[0], y=robot_xy[1], heading=float(rng.uniform(-math.pi, math.pi)))
-    return SceneSpec(width=WIDTH, height=HEIGHT, entities=(*regions, *walls, *particles, robot))
+    particles = [DUST.at(x, y) for x, y in dust] + [OUTSIDE.at(x, y) for x, y in outside] + [STAIN.at(x, y) for x, y in stains]
+    robot = ROBOT.at(*robot_xy, heading=float(rng.uniform(-math.pi, math.pi)))
+    return SceneSpec(width=WIDTH, height=HEIGHT, entities=(*regions, *WALLS, *particles, robot))
 
 
 # -- measurements and graph ---------------------------------------------------------------------
@@ -167,10 +168,14 @@ GRAPH = RewardGraph(
 def observe(world: World) -> np.ndarray:
     """The robot's egocentric features (see the module docstring)."""
     chute = world.regions.get("chute")
+    pan = world.regions["dustpan"].centre
     out = agent_features(world, width=WIDTH, height=HEIGHT, speed=ROBOT.max_speed)
     out += world.agent.command
-    out += to_agent_frame(world, *world.regions["dustpan"].centre, OBS_SCALE)
-    out += (1.0, *to_agent_frame(world, *chute.centre, OBS_SCALE)) if chute else (0.0, 0.0, 0.0)
+    if chute:
+        pan_ahead, pan_left, chute_ahead, chute_left = offsets(world, (pan, chute.centre), OBS_SCALE)
+        out += (pan_ahead, pan_left, 1.0, chute_ahead, chute_left)
+    else:
+        out += (*offsets(world, (pan,), OBS_SCALE), 0.0, 0.0, 0.0)
     out += nearest(world, "particle", NEAREST, scale=OBS_SCALE)
     return np.array(out, dtype=np.float32)
 

@@ -9,6 +9,7 @@ reads the body's state back. ``commands`` turns any body's continuous controls i
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -94,8 +95,9 @@ class AgentControl:
         Discrete action ``i``, and records them as ``command``)."""
         raise NotImplementedError
 
-    def after_step(self, world: World) -> None:
-        """Called once the physics has stepped and the state is read (e.g. to sense the ground)."""
+    after_step: Callable[[World], None] | None = None
+    """Called with the world once the physics has stepped and the state is read (a platformer
+    senses the ground there); None, the default, costs nothing per step."""
 
     @property
     def position(self) -> tuple[float, float]:

@@ -52,6 +52,11 @@ def _field_kinds(cls: type) -> tuple[tuple[str, str], ...]:
 _SEQUENCES = (list, tuple)
 
 
+@functools.cache
+def _field_names(cls: type) -> frozenset[str]:
+    return frozenset(f.name for f in dataclasses.fields(cls))
+
+
 def _tuples(value: Any) -> Any:
     """Lists (from JSON) to tuples, recursively; a tuple that holds no sequence is returned as it is."""
     if type(value) is tuple and not any(type(v) in _SEQUENCES for v in value):
@@ -140,6 +145,27 @@ class Entity:
     def position(self) -> tuple[float, float] | None:
         """Where the entity starts [m], or None for one without a single position (a wall)."""
         return None
+
+    def at(self, x: float, y: float, **angle: float) -> Entity:
+        """A copy of this entity placed at ``(x, y)`` [m] (and, given as ``angle=`` or ``heading=``,
+        turned) [rad]: the way a recipe places a template. Only the new values are checked, so this
+        is several times cheaper than ``dataclasses.replace``, which matters at every reset.
+
+        >>> from sandbox.entities import Body
+        >>> ball = Body(x=0.0, y=0.0, tags=("ball",))
+        >>> ball.at(1.0, 2).position
+        (1.0, 2.0)
+        """
+        names = _field_names(type(self))
+        moved = {"x": x, "y": y, **angle}
+        unknown = set(moved) - names
+        if unknown or not {"x", "y"} <= names:
+            raise SpecError(f"{type(self).__name__} cannot be placed with {sorted(moved)}; it has the fields {sorted(names)}.")
+        new = object.__new__(type(self))
+        new.__dict__.update(self.__dict__)
+        for name, value in moved.items():
+            new.__dict__[name] = _check_scalar(type(self).__name__, name, "float", value)
+        return new
 
     def build(self, world: World, index: int) -> None:
         """Put the entity into a world being built (``index``: its place in the spec)."""
