@@ -5,7 +5,8 @@ reads 0 (and reading it costs no Python call, unlike ``Counter``'s, which matter
 
 - ``contacts[(agent_tag, other_tag)]`` — contacts begun between one of the agent's shapes
   (the chassis is tagged ``"agent"``, a tool ``"tool"``) and a tagged shape;
-- ``entries[(region, tag)]`` — times a thing with that tag began touching the named region;
+- ``entries[(region, tag)]`` — times a thing with that tag began touching the named region (the
+  agent's body counts under its tags; its tool's shapes do not);
 - ``captures[region]`` and ``captured[tag]`` — bodies a capturing region took off the floor;
 - ``pickups[item]`` — items picked up; ``inventory[item]`` — items held now;
 - ``eaten[tag]`` and ``nutrients[name]`` — consumables eaten, and their nutrients summed;

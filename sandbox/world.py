@@ -31,12 +31,13 @@ from sandbox.errors import SandboxError
 from sandbox.events import Events
 from sandbox.spec import SceneSpec
 
-__all__ = ["World", "AGENT", "REGION", "THING"]
+__all__ = ["World", "AGENT", "REGION", "THING", "TOOL"]
 
-AGENT, REGION, THING = 1, 2, 3
-"""pymunk collision types: the agent's shapes, region sensors, and every other entity's shapes but
-walls' (0). Contacts between the agent and walls are not counted: a wall is touched all the time,
-and each counted contact costs a Python callback."""
+AGENT, REGION, THING, TOOL = 1, 2, 3, 4
+"""pymunk collision types: the agent's body, region sensors, every other entity's shapes but
+walls' (0), and the shapes of the agent's tool. Each counted event costs a Python callback, so
+some are not counted: contacts with walls (a wall is touched all the time), and region entries
+of the tool (the agent's own entry is counted)."""
 
 _ITERATIONS = 5
 """Impulse-solver iterations per physics step (chipmunk's default is 10; scenes with few
@@ -119,8 +120,10 @@ class World:
         for i, entity in enumerate(entities):
             if entity is not agent:
                 entity.build(self, i)
-        space.on_collision(AGENT, THING, begin=_note_agent, data=self._pending)
-        space.on_collision(REGION, None, begin=_note_region, data=self._pending)
+        for mine in (AGENT, TOOL):
+            space.on_collision(mine, THING, begin=_note_agent, data=self._pending)
+        for other in (AGENT, THING):
+            space.on_collision(REGION, other, begin=_note_region, data=self._pending)
 
         self._buffer = pymunk.batch.Buffer()
         self._batched = _ffi.new("pmBatchedData *")
@@ -149,9 +152,10 @@ class World:
                 shape.collision_type = kind
         self._parts[index] = (body, shapes)
 
-    def attach_agent(self, shape: pymunk.Shape, tags: tuple[str, ...]) -> None:
-        """Mark a shape already in the space as part of the agent, with the tags its contacts count under."""
-        shape.collision_type = AGENT
+    def attach_agent(self, shape: pymunk.Shape, tags: tuple[str, ...], *, tool: bool = False) -> None:
+        """Mark a shape already in the space as part of the agent (``tool=True``: of its tool, whose
+        region entries are not counted), with the tags its contacts count under."""
+        shape.collision_type = TOOL if tool else AGENT
         self._agent_tags[shape] = tuple(tags)
 
     # -- stepping -----------------------------------------------------------------------
@@ -185,13 +189,6 @@ class World:
         moving = [i for i in self._moving if self._present[i]]
         self._moving_index = np.array(moving, dtype=np.intp)
         self._moving_rows = np.array([row[self._parts[i][0].id] for i in moving], dtype=np.intp)
-        # the usual case: consecutive entities in consecutive rows, read as slices (no fancy indexing)
-        self._moving_block = self._moving_rows_block = None
-        if moving and moving == list(range(moving[0], moving[0] + len(moving))):
-            first = int(self._moving_rows[0])
-            if self._moving_rows.tolist() == list(range(first, first + len(moving))):
-                self._moving_block = slice(moving[0], moving[0] + len(moving))
-                self._moving_rows_block = slice(first, first + len(moving))
         self._row_of = dict(zip(moving, self._moving_rows.tolist()))
         if self.agent is not None:
             self._row_of[self._agent_index] = self._agent_row
@@ -212,10 +209,7 @@ class World:
         """Bring every entity's centre up to date with the last read (done only when asked for)."""
         if self._stale:
             state = self._state
-            if self._moving_block is not None:
-                self._xy[self._moving_block] = state[self._moving_rows_block, :2]
-            else:
-                self._xy[self._moving_index] = state[self._moving_rows, :2]
+            self._xy[self._moving_index] = state[self._moving_rows, :2]
             if self.agent is not None:
                 self._xy[self._agent_index] = self.agent.state[:2]
             self._stale = False

@@ -123,7 +123,7 @@ class Driver(AgentBody):
             shape = pymunk.Poly(body, part)
             shape.mass, shape.friction = 0.05, 0.8
             space.add(shape)
-            world.attach_agent(shape, self.tool.tags)  # type: ignore[union-attr]
+            world.attach_agent(shape, self.tool.tags, tool=True)  # type: ignore[union-attr]
         drive = pymunk.PivotJoint(control, body, (0, 0), (0, 0))
         drive.max_bias, drive.max_force = 0.0, _DRIVE_FORCE
         steer = pymunk.GearJoint(control, body, 0.0, 1.0)
