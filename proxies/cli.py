@@ -203,7 +203,9 @@ def graph_command(
 
 
 def _config(scenario: str, steps: int, seed: int, objective: str | None, mix: float, algorithm: str):
-    """The scenario and the checked training config: every setting is checked before anything is written."""
+    """The scenario and the checked training config: every setting, and the scenario's first scene, observation
+    and step, are checked before anything is written."""
+    from proxies.checks import preflight
     from proxies.registry import get_scenario
     from proxies.training import TrainConfig, check_algorithm
 
@@ -215,6 +217,7 @@ def _config(scenario: str, steps: int, seed: int, objective: str | None, mix: fl
         scenario=_scenario_ref(scenario), steps=steps, seed=seed, objective=objective, mix=mix, algorithm=algorithm
     )
     check_algorithm(config.algorithm, sc.action_space)
+    preflight(sc, objective=objective, mix=mix, seed=seed)  # the first scene, observation and step, before any file
     return sc, config
 
 

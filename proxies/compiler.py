@@ -55,6 +55,7 @@ from proxies.errors import ConfigError, InterventionError, UnknownFactorError, U
 from proxies.graph import RewardGraph
 from proxies.scenario import Scenario
 from proxies.suggest import did_you_mean
+from sandbox.errors import GeometryError, source_of
 from sandbox.factors import Factor
 from sandbox.spec import SceneSpec
 
@@ -258,13 +259,22 @@ def make_candidate(
     """The candidate scene that sets ``interventions`` and draws every other factor (and the layout)
     from training with ``default_rng(seed)``.
 
-    Raises :class:`UnknownFactorError` or :class:`InterventionError` on a bad factor or value.
+    Raises :class:`UnknownFactorError` or :class:`InterventionError` on a bad factor or value, and
+    :class:`~sandbox.errors.GeometryError` for a scene whose layout fails :func:`~sandbox.geometry.check_geometry`.
     """
     values = check_interventions(scenario, interventions)
     seed = int(seed)
     if not 0 <= seed < 2**63:
         raise ConfigError(f"Scene seed {seed} must be a non-negative 64-bit integer.")
     spec = scenario.sample_spec(np.random.default_rng(seed), "train", **values)
+    try:
+        spec.check_geometry()  # a counterfactual the physics cannot play as meant would mislead the gate
+    except GeometryError as exc:
+        raise GeometryError(
+            f"Scenario {scenario.slug!r}: the counterfactual scene {values} (seed {seed}), laid out by build_scene "
+            f"({source_of(scenario.build_scene)}): {exc} Fix the recipe for these factor values, or narrow their "
+            "intervention domain."
+        ) from None
     name = id or "+".join(f"{k}={v}" for k, v in sorted(values.items())) or "training"
     return Candidate(name, seed, values, spec, tuple(targets))
 

@@ -65,6 +65,8 @@ _FONT = 10.0
 _CHAR_W = 0.085  # approximate width of one label character, in layout units at _FONT
 _NODE_H = 0.42
 _X_GAP = 3.2
+_PLAIN_TEXT = {"parse_math": False, "usetex": False}
+"""Names are drawn as they are written: a ``$`` in one never starts mathtext (which fails on ``$\\frac{$``)."""
 
 
 # -- figures and images ---------------------------------------------------------------------
@@ -377,7 +379,7 @@ def draw_graph(graph: RewardGraph, path: Path, title: str = "") -> Path:
         ax.add_patch(patch)
         patches[node] = patch
         ax.text(x, y, labels[node], ha="center", va="center", fontsize=_FONT, color=text_colour,
-                fontweight=weight, zorder=4, linespacing=1.15)
+                fontweight=weight, zorder=4, linespacing=1.15, **_PLAIN_TEXT)
 
     margin = 0.12
     boxes = {
@@ -417,7 +419,7 @@ def draw_graph(graph: RewardGraph, path: Path, title: str = "") -> Path:
     fig.legend(handles=handles, loc="lower center", ncol=3, fontsize=_FONT - 1, frameon=False,
                bbox_to_anchor=(0.5, 0.0))
     if title:
-        fig.suptitle(title, fontsize=_FONT + 3, fontweight="bold", y=0.98)
+        fig.suptitle(title, fontsize=_FONT + 3, fontweight="bold", y=0.98, **_PLAIN_TEXT)
     return save_figure(fig, Path(path))
 
 

@@ -62,6 +62,19 @@ __all__ = ["Measurement", "Objective", "Relation", "RewardGraph"]
 RelationKind = Literal["side_effect", "instrumental", "common_cause"]
 
 
+def _check_name(what: str, name: Any) -> None:
+    """:class:`GraphError` unless ``name`` is a Python identifier (it names a node, a keyword parameter of
+    another measurement's function, and a label in the pictures: no spaces, no ``$``)."""
+    if not isinstance(name, str) or not name.isidentifier():
+        suggestion = "".join(c if c.isalnum() or c == "_" else "_" for c in str(name)).strip("_") or "score"
+        if suggestion[0].isdigit():
+            suggestion = f"_{suggestion}"
+        raise GraphError(
+            f"{what} name {name!r} is not a Python identifier (letters, digits and _, not starting with a digit); "
+            f"name it e.g. {suggestion!r} (and say what it means in doc=...)."
+        )
+
+
 def _first_line(fn: Any) -> str:
     """The first line of a function's docstring, or ''."""
     doc = inspect.getdoc(fn) if callable(fn) else None
@@ -90,6 +103,7 @@ class Measurement:
     unit: str = ""
 
     def __post_init__(self) -> None:
+        _check_name("Measurement", self.name)
         if isinstance(self.causes, str):
             raise GraphError(
                 f"Measurement {self.name!r} has causes={self.causes!r}, a string; "
@@ -150,6 +164,11 @@ class _Computed:
     fn: Callable[..., float]
     inputs: tuple[tuple[str, Callable[[Any], float] | None], ...]
 
+    @property
+    def __wrapped__(self) -> Callable[..., float]:
+        """The measurement's own function (so that errors name its file and line, :func:`sandbox.errors.source_of`)."""
+        return self.fn
+
     def __call__(self, world: Any) -> float:
         factors = world.spec.factor_values if any(get is None for _, get in self.inputs) else {}
         values = {}
@@ -175,8 +194,10 @@ class Objective:
     doc: str = ""
 
     def __post_init__(self) -> None:
+        _check_name("Objective", self.name)
         if not self.measurement:
             object.__setattr__(self, "measurement", self.name)
+        _check_name(f"Objective {self.name!r}: its measurement", self.measurement)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +17,11 @@ from proxies.attribution import normalise
 from proxies.errors import RunDirError, SuiteMismatchError
 from proxies.files import check_writable
 from proxies.fingerprint import changes, describe_changes
+from proxies.gate import GateConfig
 from proxies.policies import ModelPolicy, Policy, RandomPolicy
 from proxies.probe import has_critic, value_probe
 from proxies.progress import progress_display, status
+from proxies.references import Competence
 from proxies.registry import get_scenario
 from proxies.rollout import episode_returns, play
 from proxies.rundir import (
@@ -36,7 +38,7 @@ from proxies.scenario import Scenario
 from proxies.suite import Suite, build_suite
 from proxies.training import TrainConfig, quiet_torch_cache, seeds_for, train
 
-__all__ = ["run", "attribute_run", "build_run_suite", "in_distribution"]
+__all__ = ["run", "attribute_run", "build_run_suite", "in_distribution", "references_competence"]
 
 IN_DISTRIBUTION_EPISODES = 16
 """Training-domain episodes for the in-distribution comparison."""
@@ -68,14 +70,27 @@ def in_distribution(scenario: Scenario, agent: Callable[[], Policy], seed: int) 
     return table, (table["agent"][true] - table["random"][true]) / span
 
 
-def build_run_suite(scenario: Scenario, run_dir: Path, seed: int, *, progress: Any = None) -> Suite:
+def build_run_suite(
+    scenario: Scenario, run_dir: Path, seed: int, *, progress: Any = None, competence: Mapping[str, Competence] | None = None
+) -> Suite:
     """Build the counterfactual suite and save it as ``suite.json`` (stamped with the scenario's fingerprint).
 
     ``progress``: a ``rich.progress.Progress`` (or :class:`~proxies.progress.PlainProgress`) to report on.
+    ``competence``: the references' competence if already measured (:func:`references_competence`).
     """
-    suite = build_suite(scenario, _references(scenario), seed=seed, progress=progress)
+    suite = build_suite(scenario, _references(scenario), seed=seed, progress=progress, competence=competence)
     suite.save(run_dir / "suite.json", scenario)
     return suite
+
+
+def references_competence(scenario: Scenario, seed: int) -> dict[str, Competence]:
+    """Every objective's reference against random in training scenes, as the suite measures it (same seed and
+    settings): :class:`~proxies.errors.IncompetentReferenceError` if one cannot beat random, e.g. in training
+    scenes that give it nothing to do."""
+    from proxies.references import measure_competence, reference_behaviours
+
+    refs = reference_behaviours(scenario, scenario.references)
+    return measure_competence(scenario, refs, seed=seed, alpha=GateConfig().alpha)
 
 
 def _run_suite(run_dir: Path, scenario: Scenario, record: RunRecord) -> Suite:
@@ -238,11 +253,13 @@ def run(scenario_name: str, config: TrainConfig, run_dir: Path, *, console: Cons
             old = load_record(run_dir)
         except RunDirError:
             old = None  # prepare() says what is wrong with it
+    with status(console, "measuring the references against random in training scenes (before training)"):
+        competence = references_competence(scenario, config.seed)  # refused here, before any file is written
     prepare(run_dir, config, scenario)
     if not _reusable_model(run_dir, scenario, old, console):
         train(scenario, config, run_dir)
     with progress_display(console, *_BAR, transient=True) as bar:
-        suite = build_run_suite(scenario, run_dir, config.seed, progress=bar)
+        suite = build_run_suite(scenario, run_dir, config.seed, progress=bar, competence=competence)
     console.print(f"suite: {len(suite.scenes)} scenes, coverage {suite.coverage}")
     data = attribute_run(run_dir, console=console)
     with status(console, "drawing pictures"):

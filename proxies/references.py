@@ -336,6 +336,13 @@ def measure_competence(
         p = welch_greater(own, random[:, j])
         out[objective] = Competence(objective, ref.source, float(own.mean()), float(random[:, j].mean()), p, episodes)
         if not (p < alpha and own.mean() > random[:, j].mean()):
+            if np.ptp(own) == 0 and np.ptp(random[:, j]) == 0 and own.mean() == random[:, j].mean():
+                raise IncompetentReferenceError(
+                    f"Neither the {ref.source} reference for {objective!r} nor a random policy ever earns any "
+                    f"{objective!r} in {episodes} training scenes (both {own.mean():.3g} per episode): the training "
+                    f"scenes give it nothing to do. Check the scene recipe (build_scene) and the factors' training "
+                    "domains (a count of 0, a robot outside the room?); `proxy-sandbox check` shows the scenes' layout."
+                )
             fix = (
                 "check the scripted policy (Scenario(references={...}))"
                 if ref.source == "scripted"

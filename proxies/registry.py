@@ -25,10 +25,15 @@ broken third-party package never hides the rest.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.util
+import signal
 import sys
+import threading
+import traceback
 import warnings
+from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
 from types import ModuleType
@@ -100,6 +105,8 @@ def _load_entry_point(ep: metadata.EntryPoint) -> Scenario:
     fix = f" Fix {package} or uninstall it" + (f" (pip uninstall {dist})." if dist else ".")
     try:
         module = ep.load()
+    except SystemExit as exc:  # sys.exit() at import must not end the command
+        raise EntryPointError(f"{where} called sys.exit({exc.code!r}) at import; a scenario module must not exit.{fix}") from None
     except Exception as exc:  # third-party code can fail in any way; report whose it is
         raise EntryPointError(f"{where} failed to import: {type(exc).__name__}: {exc}.{fix}") from exc
     if not isinstance(module, ModuleType):
@@ -114,6 +121,36 @@ def _load_entry_point(ep: metadata.EntryPoint) -> Scenario:
 
 
 # -- a user's file ------------------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _signals_noted() -> Iterator[list[int]]:
+    """While a file is imported, note a real Ctrl-C (SIGINT) in the list yielded, then raise as Python would, so
+    that a ``KeyboardInterrupt`` the file raises itself can be told from one the user asked for."""
+    noted: list[int] = []
+    main = threading.current_thread() is threading.main_thread()
+    if not main or signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        yield noted
+        return
+
+    def note(signum: int, frame: object) -> None:
+        noted.append(signum)
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, note)
+    try:
+        yield noted
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _user_frame(exc: BaseException, file: Path) -> str:
+    """`` (line N of the file)``: the last line of ``file`` in the exception's traceback, or ``""``."""
+    line = None
+    for frame, lineno in traceback.walk_tb(exc.__traceback__):
+        if Path(frame.f_code.co_filename).resolve() == file:
+            line = lineno
+    return f" (line {line} of the file)" if line is not None else ""
 
 
 def _load_file(path: Path) -> Scenario:
@@ -135,10 +172,27 @@ def _load_file(path: Path) -> Scenario:
         folder = str(resolved.parent)
         sys.path.insert(0, folder)
         try:
-            spec.loader.exec_module(module)
+            with _signals_noted() as signalled:
+                spec.loader.exec_module(module)
+        except SystemExit as exc:  # sys.exit() in the file: never let it end the command (with exit code 0)
+            sys.modules.pop(module_name, None)
+            raise ScenarioFileError(
+                f"Importing {path} called sys.exit({exc.code!r}) (SystemExit): a scenario file must not exit. Remove "
+                "the call, or keep script code under `if __name__ == \"__main__\":`."
+            ) from None
+        except KeyboardInterrupt as exc:
+            sys.modules.pop(module_name, None)
+            if signalled or getattr(exc, "signum", None) is not None:
+                raise  # a real Ctrl-C or SIGTERM: stop the command
+            raise ScenarioFileError(
+                f"Importing {path} raised KeyboardInterrupt without any Ctrl-C: a scenario file must not raise it. "
+                "Fix the file and retry."
+            ) from None
         except Exception as exc:  # a user's file can fail in any way; report it as theirs
             sys.modules.pop(module_name, None)
-            raise ScenarioFileError(f"Importing {path} failed: {type(exc).__name__}: {exc}. Fix the file and retry.") from exc
+            raise ScenarioFileError(
+                f"Importing {path} failed: {type(exc).__name__}: {exc}{_user_frame(exc, resolved)}. Fix the file and retry."
+            ) from exc
         finally:
             if folder in sys.path:
                 sys.path.remove(folder)

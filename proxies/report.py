@@ -100,7 +100,7 @@ def draw_weights(
     y = list(range(len(names)))[::-1]
     fill = [TRUE_COLOUR if n == true_reward else (colours or {}).get(n, "#5B7FA6") for n in names]
     ax.barh(y, means, xerr=err, color=fill, height=0.6, capsize=4, error_kw={"ecolor": "#333333", "lw": 1.2})
-    ax.set_yticks(y, names)
+    ax.set_yticks(y, names, parse_math=False, usetex=False)  # names as written: a "$" never starts mathtext
     ax.set_xlim(0, 1.0 if max([*means, *(h or 0 for h in highs)], default=0) <= 1.0 else None)
     ax.set_xlabel("pursuit weight (whiskers: bootstrap interval)")
     for yi, m, hi in zip(y, means, highs, strict=True):

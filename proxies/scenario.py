@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import inspect
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,12 +22,26 @@ from proxies.policies import Policy
 from proxies.suggest import did_you_mean
 from sandbox.bodies import AgentBody
 from sandbox.env import SandboxEnv
+from sandbox.errors import ObservationError, SandboxError, source_of
 from sandbox.factors import Domain, Factor
 from sandbox.registration import env_id
 from sandbox.spec import SceneSpec
 from sandbox.world import World
 
 __all__ = ["Scenario"]
+
+_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*")
+"""A scenario's name: it makes the gymnasium id ``sandbox/<name>-v0``."""
+_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+"""A scenario's slug: a command-line name and a run folder's name."""
+
+
+def _retyped(exc: SandboxError, message: str) -> SandboxError:
+    """An error of ``exc``'s type with another message (the type kept, so that callers still catch it as before)."""
+    try:
+        return type(exc)(message)
+    except TypeError:  # a subclass whose constructor takes other arguments
+        return SandboxError(message)
 
 
 @dataclass(frozen=True)
@@ -68,6 +82,31 @@ class Scenario:
     control_hz: float = 10.0
 
     def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not _NAME.fullmatch(self.name):
+            suggestion = "".join(part[:1].upper() + part[1:] for part in re.split(r"[^A-Za-z0-9]+", str(self.name)))
+            suggestion = suggestion.lstrip("0123456789") or "MyScenario"
+            suggestion = suggestion[0].upper() + suggestion[1:]
+            raise ConfigError(
+                f"Scenario name {self.name!r} cannot be a gymnasium id (sandbox/<name>-v0): a name is CamelCase letters "
+                f"and digits, starting with a letter; name it e.g. {suggestion!r}."
+            )
+        if not isinstance(self.slug, str) or not _SLUG.fullmatch(self.slug):
+            suggestion = "-".join(re.findall(r"[a-z0-9]+", re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "-", str(self.slug)).lower()))
+            raise ConfigError(
+                f"Scenario {self.name!r}: slug {self.slug!r} cannot be a command-line name and a folder name: a slug is "
+                f"lowercase letters, digits and dashes (e.g. 'cleaning-robot'); use {suggestion or 'my-scenario'!r}."
+            )
+        if not isinstance(self.graph, RewardGraph):
+            raise ConfigError(
+                f"Scenario {self.name!r}: graph must be a RewardGraph(...), got {type(self.graph).__name__}."
+            )
+        for label in ("build_scene", "observe"):
+            if not callable(getattr(self, label)):
+                raise ConfigError(f"Scenario {self.name!r}: {label} must be a function, got {getattr(self, label)!r}.")
+        if self.terminate is not None and not callable(self.terminate):
+            raise ConfigError(
+                f"Scenario {self.name!r}: terminate must be a function world -> bool (or None), got {self.terminate!r}."
+            )
         if not isinstance(self.agent, AgentBody):
             raise ConfigError(
                 f"Scenario {self.name!r}: agent must be an agent body (sandbox.Driver, sandbox.Platformer...), "
@@ -112,16 +151,21 @@ class Scenario:
     @functools.cached_property
     def observation_space(self) -> gym.Space:
         """Derived from one observation of a training scene: a float32 vector, or a uint8 picture."""
-        obs = self.observe(World(self.make_scene(self.sample_factors(np.random.default_rng(0)), np.random.default_rng(0))))
+        world = World(self.make_scene(self.sample_factors(np.random.default_rng(0)), np.random.default_rng(0)))
+        where = f"observe() ({source_of(self.observe)})"
+        try:
+            obs = self.observe(world)
+        except ObservationError as exc:
+            raise ObservationError(f"Scenario {self.name!r}: {where}: {exc}") from None
         if not isinstance(obs, np.ndarray) or obs.dtype not in (np.float32, np.uint8):
             raise ConfigError(
-                f"Scenario {self.name!r}: observe() returned {type(obs).__name__} "
+                f"Scenario {self.name!r}: {where} returned {type(obs).__name__} "
                 f"{getattr(obs, 'dtype', '')}; return a float32 vector or a uint8 (H, W, 3) picture (numpy array)."
             )
         if obs.dtype == np.uint8:
             return gym.spaces.Box(0, 255, obs.shape, np.uint8)
         if obs.ndim != 1:
-            raise ConfigError(f"Scenario {self.name!r}: a float32 observation must be flat, got shape {obs.shape}.")
+            raise ConfigError(f"Scenario {self.name!r}: a float32 observation must be flat, got shape {obs.shape} from {where}.")
         return gym.spaces.Box(-np.inf, np.inf, obs.shape, np.float32)
 
     @property
@@ -131,13 +175,15 @@ class Scenario:
 
     def make_scene(self, factors: Mapping[str, Any], rng: np.random.Generator) -> SceneSpec:
         """The recipe's scene for these factor values, with the factors and rates stamped on."""
-        spec = self.build_scene(factors, rng)
+        try:
+            spec = self.build_scene(factors, rng)
+        except SandboxError as exc:  # a kit helper's complaint (scatter, an entity): say whose recipe it is
+            raise _retyped(exc, f"Scenario {self.name!r}: build_scene ({source_of(self.build_scene)}) for the factors "
+                                f"{dict(factors)}: {exc}") from None
         if not isinstance(spec, SceneSpec):
-            where = inspect.getsourcefile(self.build_scene) or "?"
-            line = getattr(getattr(self.build_scene, "__code__", None), "co_firstlineno", "?")
             raise ConfigError(
-                f"Scenario {self.name!r}: build_scene ({where}:{line}) returned {type(spec).__name__}, not a SceneSpec; "
-                "make it return SceneSpec(width=..., height=..., entities=(...))."
+                f"Scenario {self.name!r}: build_scene ({source_of(self.build_scene)}) returned {type(spec).__name__}, not "
+                "a SceneSpec; make it return SceneSpec(width=..., height=..., entities=(...))."
             )
         return dataclasses.replace(
             spec, factors=tuple(factors.items()), physics_hz=self.physics_hz, control_hz=self.control_hz

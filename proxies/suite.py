@@ -305,6 +305,7 @@ def build_suite(
     automatic: bool = False,
     factors: Sequence[str] | None = None,
     competence_episodes: int = 16,
+    competence: Mapping[str, Competence] | None = None,
     progress: Progress | None = None,
 ) -> Suite:
     """Compile, gate and select the counterfactual suite of ``scenario``.
@@ -321,6 +322,8 @@ def build_suite(
     automatic: use automatic references even where scripted ones exist.
     factors: intervene only on these factors.
     competence_episodes: training episodes per reference to measure its competence.
+    competence: the references' competence, already measured with these settings (``run`` measures it
+        before training, so that a scenario whose references cannot beat random is refused at once).
     progress: a ``rich.progress.Progress`` to report on (optional).
 
     Raises :class:`~proxies.errors.IncompetentReferenceError` for a reference no better than random,
@@ -341,10 +344,13 @@ def build_suite(
         return lambda n: progress.advance(tid, n)
 
     n_obj = len(scenario.objectives)
-    advance = task("competence of the references", n_obj + 1)
-    competence: dict[str, Competence] = measure_competence(
-        scenario, refs, episodes=competence_episodes, seed=seed, alpha=gate.alpha, run=_counting(advance)
-    )
+    if competence is None:
+        advance = task("competence of the references", n_obj + 1)
+        competence = measure_competence(
+            scenario, refs, episodes=competence_episodes, seed=seed, alpha=gate.alpha, run=_counting(advance)
+        )
+    elif set(competence) != set(scenario.objectives):
+        raise ValueError(f"competence must cover every objective {scenario.objectives}, got {sorted(competence)}")
     gated: list[Gated] = []
     for r in range(max(1, rounds)):
         if r == 0:

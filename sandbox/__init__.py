@@ -12,9 +12,10 @@ from sandbox.appearance import COLOURS, Appearance
 from sandbox.bodies import COMPASS, RUN_AND_JUMP, AgentBody, AgentControl, Driver, Platformer, Tool
 from sandbox.entities import Body, Consumable, Entity, Lock, Pickup, Region, Wall, entity_kinds, register_kind
 from sandbox.env import SandboxEnv
-from sandbox.errors import ActionError, ObservationError, SandboxError, SpecError
+from sandbox.errors import ActionError, GeometryError, MeasurementError, ObservationError, SandboxError, SpecError
 from sandbox.events import Events
 from sandbox.factors import Domain, Factor
+from sandbox.geometry import MAX_ENTITIES, check_geometry
 from sandbox.registration import env_id, register_env
 from sandbox.render import render_spec, render_world
 from sandbox.spec import SceneSpec
@@ -24,6 +25,7 @@ from sandbox.world import World
 __all__ = [
     "COLOURS",
     "COMPASS",
+    "MAX_ENTITIES",
     "RUN_AND_JUMP",
     "ActionError",
     "AgentBody",
@@ -36,7 +38,9 @@ __all__ = [
     "Entity",
     "Events",
     "Factor",
+    "GeometryError",
     "Lock",
+    "MeasurementError",
     "ObservationError",
     "Pickup",
     "Platformer",
@@ -49,6 +53,7 @@ __all__ = [
     "Tool",
     "Wall",
     "World",
+    "check_geometry",
     "describe_space",
     "entity_kinds",
     "env_id",

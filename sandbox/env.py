@@ -4,11 +4,27 @@ Each step's ``info`` carries every measurement (``measure/<name>``) and every re
 per-step value (``reward/<name>``); the scalar returned as the reward *is*
 ``info["reward/<training reward>"]``, the same number, never re-summed. The last step of
 an episode adds ``info["episode_returns"]``: every reward's return over the episode.
+
+What the task's functions return is checked where it is produced, so that a mistake is a typed
+error naming the function and its file and line, not a NaN in training or a broadcast error in
+stable-baselines3:
+
+- every measurement, at every step: a finite real number (a ``str``, a ``bool``, inf or NaN is a
+  :class:`~sandbox.errors.MeasurementError`); the common case, a ``float``, costs one type test
+  and one subtraction;
+- the observation, at every reset: the observation space's shape and dtype (an
+  :class:`~sandbox.errors.ObservationError`);
+- the scene's layout (:func:`~sandbox.geometry.check_geometry`), for the first scene of every env.
+
+With the environment variable ``SANDBOX_DEBUG=1`` (read when an env is made), every scene's layout
+is checked, and every observation is checked for its shape, dtype and finiteness.
 """
 
 from __future__ import annotations
 
 import copy
+import math
+import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -16,14 +32,81 @@ import gymnasium as gym
 import numpy as np
 
 from sandbox.actions import describe_space, parse_action, takes
-from sandbox.errors import SandboxError
+from sandbox.errors import MeasurementError, ObservationError, SandboxError, source_of
 from sandbox.factors import Domain
 from sandbox.render import render_world
 from sandbox.spec import SceneSpec
 from sandbox.task import Task
 from sandbox.world import World
 
-__all__ = ["SandboxEnv", "StepInfo"]
+__all__ = ["SandboxEnv", "StepInfo", "debug_checks", "check_measurement", "check_observation"]
+
+
+def debug_checks() -> bool:
+    """Whether ``SANDBOX_DEBUG=1`` asks for every scene and observation to be checked."""
+    return os.environ.get("SANDBOX_DEBUG", "") == "1"
+
+
+_REAL_KINDS = frozenset("iuf")
+"""numpy dtype kinds of real numbers (signed, unsigned, floating)."""
+
+
+def check_measurement(name: str, fn: Any, value: Any, step: int) -> float:
+    """``value`` as a float if it is a finite real number, else :class:`~sandbox.errors.MeasurementError`
+    naming the measurement, its function's file and line, and the fix.
+
+    An ``int``, a ``float``, a numpy integer or floating scalar (or a 0-d array of one) is a number; a
+    ``str`` (even ``"1.0"``), a ``bool``, ``None``, inf and NaN are not.
+    """
+    if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in _REAL_KINDS:
+        value = value[()]
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_)):
+        number = float(value)
+        if math.isfinite(number):
+            return number
+        problem = f"{number} (not a finite number)"
+        fix = (
+            "return a finite number: guard divisions by zero, and read positions only of entities still in the scene "
+            "(world.where(tag) leaves out those captured, eaten or picked up; world.positions has NaN rows for them)"
+        )
+    else:
+        problem = f"{value!r} (a {type(value).__name__})"
+        fix = (
+            "return a number (int or float), not a string or a bool: e.g. float(world.events.captures['pan']), "
+            "or float(condition) for a condition"
+        )
+    when = "at the episode's start" if step == 0 else f"after step {step}"
+    raise MeasurementError(f"Measurement {name!r} ({source_of(fn)}) returned {problem} {when}; {fix}.")
+
+
+def check_observation(obs: Any, space: gym.Space, observe: Any = None, *, finite: bool = True) -> None:
+    """Raise :class:`~sandbox.errors.ObservationError` unless ``obs`` is a numpy array of ``space``'s shape
+    and dtype (and, with ``finite``, holds no NaN or inf), naming ``observe``'s file and line."""
+    where = f"observe() ({source_of(observe)})" if observe is not None else "The observation"
+    shape, dtype = getattr(space, "shape", None), getattr(space, "dtype", None)
+    if not isinstance(obs, np.ndarray):
+        raise ObservationError(
+            f"{where} returned a {type(obs).__name__}, not a numpy array; return np.array([...], dtype=np.float32)."
+        )
+    if obs.shape != shape:
+        raise ObservationError(
+            f"{where} returned an observation of shape {obs.shape}, but the observation space (derived from the "
+            f"first observation of a training scene) has shape {shape}: an observation must have the same size in "
+            "every scene and at every step. Give a fixed number of slots for things that come and go, with a "
+            "presence flag (sandbox.observe.nearest(world, tag, k, ...) pads the missing ones)."
+        )
+    if obs.dtype != dtype:
+        raise ObservationError(
+            f"{where} returned {obs.dtype} values, but the observation space holds {dtype}; build it with "
+            f"np.array([...], dtype=np.{dtype})."
+        )
+    if finite and obs.dtype.kind == "f" and not np.isfinite(obs).all():
+        bad = np.flatnonzero(~np.isfinite(obs.ravel()))
+        raise ObservationError(
+            f"{where} returned {obs.ravel()[bad[0]]} at index {int(bad[0])} (of {len(bad)} entries that are not "
+            "finite); an observation must hold finite numbers: guard divisions by zero, and leave out (or flag "
+            "absent) entities that left the scene, whose positions are NaN."
+        )
 
 
 _ATOMIC = frozenset((float, int, bool, str))
@@ -104,6 +187,15 @@ class SandboxEnv(gym.Env[np.ndarray, np.ndarray]):
         self._returns = tuple((name, names.index(m)) for name, m in task.rewards.items())
         self._rewards = tuple((f"reward/{name}", i) for name, i in self._returns)
         self._reward_key = f"reward/{reward}"
+        self._names = names
+        space = self.observation_space
+        self._obs_box = (space.shape, space.dtype) if isinstance(space, gym.spaces.Box) else None
+        """The observation space's shape and dtype, checked at every reset (a Box space; None otherwise)."""
+        self._debug = debug_checks()
+        """``SANDBOX_DEBUG=1``: check every scene's layout and every observation."""
+        self._check_steps = bool(self._debug and self._obs_box)
+        """Whether every step's observation is checked (``SANDBOX_DEBUG=1``)."""
+        self._scenes_checked = 0
         self.world: World | None = None
         self._viewer: Any = None
 
@@ -121,6 +213,7 @@ class SandboxEnv(gym.Env[np.ndarray, np.ndarray]):
         options = dict(options or {})
         spec = options.pop("spec", None)
         fixed = options.pop("factors", {})
+        sampled = False
         if options:
             raise SandboxError(f"Unknown reset option(s) {sorted(options)}; use 'spec' or 'factors'.")
         if spec is None and self.scenes and not fixed:
@@ -134,6 +227,7 @@ class SandboxEnv(gym.Env[np.ndarray, np.ndarray]):
                 known[name].check(value)
                 factors[name] = value
             spec = self.task.make_scene(factors, self.np_random)
+            sampled = True
         elif not isinstance(spec, SceneSpec):
             raise SandboxError(f"options['spec'] must be a SceneSpec, got {type(spec).__name__}.")
         if not takes(self.action_space, spec.agent):
@@ -141,9 +235,43 @@ class SandboxEnv(gym.Env[np.ndarray, np.ndarray]):
                 f"The scene's agent body ({type(spec.agent).__name__ if spec.agent else 'none'}) does not take the "
                 f"task's action space {describe_space(self.action_space)}; give every scene the task's agent body."
             )
-        self.world = World(spec)
-        self._first = self._last = [float(fn(self.world)) for fn in self._measures]
-        return self.task.observe(self.world), dict(zip(self._measure_keys, self._last))
+        if not self._scenes_checked or self._debug:
+            self.check_scene(spec, sampled=sampled)
+        self.world = world = World(spec)
+        self._first = self._last = self._measure(world)
+        try:
+            obs = self.task.observe(world)
+        except ObservationError as exc:  # a helper's complaint (an unknown tag): say whose observe() it is
+            raise ObservationError(f"Task {self.task.name!r}: observe() ({source_of(self.task.observe)}): {exc}") from None
+        if self._obs_box and (type(obs) is not np.ndarray or obs.shape != self._obs_box[0] or obs.dtype != self._obs_box[1]):
+            check_observation(obs, self.observation_space, self.task.observe, finite=False)
+        if self._debug and self._obs_box:
+            check_observation(obs, self.observation_space, self.task.observe)
+        return obs, dict(zip(self._measure_keys, self._last))
+
+    def check_scene(self, spec: SceneSpec, *, sampled: bool = True) -> None:
+        """Check the scene's layout (:func:`~sandbox.geometry.check_geometry`); the error names where it came from
+        (``sampled``: built by the task's recipe; else given). Done at the first reset of every env, and at every
+        reset with ``SANDBOX_DEBUG=1``."""
+        from sandbox.errors import GeometryError
+
+        try:
+            spec.check_geometry()
+        except GeometryError as exc:
+            recipe = getattr(self.task, "build_scene", None)
+            label, recipe = ("build_scene", recipe) if recipe is not None else ("make_scene", self.task.make_scene)
+            origin = (
+                f"Task {self.task.name!r}: the scene built by {label} ({source_of(recipe)}) for the factors "
+                f"{spec.factor_values}" if sampled else f"Task {self.task.name!r}: the scene given"
+            )
+            raise GeometryError(f"{origin}: {exc}") from None
+        self._scenes_checked += 1
+
+    def _measure(self, world: World) -> list[float]:
+        """Every measurement of the world now, each checked to be a finite real number (as :meth:`step` does)."""
+        values = [fn(world) for fn in self._measures]
+        return [v if type(v) is float and not v - v else check_measurement(name, fn, v, world.steps)
+                for name, fn, v in zip(self._names, self._measures, values)]
 
     def step(self, action: np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
         """Drive for one agent step; the reward is the chosen reward's increment."""
@@ -156,16 +284,24 @@ class SandboxEnv(gym.Env[np.ndarray, np.ndarray]):
         else:
             world.step(parse_action(self.action_space, action))
         last = self._last
-        values = self._last = [float(fn(world)) for fn in self._measures]
+        self._last = values = []
+        append = values.append
+        for fn in self._measures:  # one loop, no comprehension: checking costs less than float() on each did
+            v = fn(world)
+            if type(v) is not float or v - v:  # not a float, or inf/NaN (v - v is then NaN, which is true)
+                v = check_measurement(self._names[len(values)], fn, v, world.steps)
+            append(v)
         info = StepInfo(zip(self._measure_keys, values))
         for key, i in self._rewards:
             info[key] = values[i] - last[i]
         terminated = self.task.terminated(world)
         if type(terminated) is not bool:
             if not isinstance(terminated, np.bool_):  # numpy comparisons give np.bool_: taken as the bool it is
+                fn = getattr(self.task, "terminate", None)
+                where = f" ({source_of(fn)})" if fn is not None else ""
                 raise SandboxError(
-                    f"Task {self.task.name!r}: its termination returned {terminated!r}; it must return True or False "
-                    "(e.g. world.events.pickups['goal'] > 0)."
+                    f"Task {self.task.name!r}: its termination{where} returned {terminated!r}; it must return True or "
+                    "False (e.g. world.events.pickups['goal'] > 0)."
                 )
             terminated = bool(terminated)
         truncated = not terminated and world.steps >= self.task.max_steps
@@ -174,7 +310,10 @@ class SandboxEnv(gym.Env[np.ndarray, np.ndarray]):
             info["episode_returns"] = {name: values[i] - first[i] for name, i in self._returns}
         if self.render_mode == "human":
             self.render()
-        return self.task.observe(world), info[self._reward_key], terminated, truncated, info
+        obs = self.task.observe(world)
+        if self._check_steps:
+            check_observation(obs, self.observation_space, self.task.observe)
+        return obs, info[self._reward_key], terminated, truncated, info
 
     def render(self) -> np.ndarray | None:
         """An RGB image of the world (``rgb_array``) or a window update (``human``)."""

@@ -16,7 +16,10 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import difflib
+import math
+import numbers
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -27,6 +30,19 @@ from sandbox.errors import SpecError
 __all__ = ["Factor", "Domain"]
 
 Domain = Literal["train", "intervene"]
+
+KINDS = ("integer", "real", "choice")
+"""The kinds of factor."""
+
+
+def _finite(value: Any) -> bool:
+    """Whether ``value`` is a finite real number (not a bool)."""
+    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_)) and math.isfinite(value)
+
+
+def _json_scalar(value: Any) -> bool:
+    """Whether ``value`` is a JSON scalar: a string, a bool, None, an int or a finite float."""
+    return value is None or isinstance(value, (str, bool)) or (type(value) in (int, float) and math.isfinite(value))
 
 
 @dataclass(frozen=True)
@@ -45,11 +61,31 @@ class Factor:
     doc: str = ""
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "train", tuple(self.train))
-        object.__setattr__(self, "intervene", tuple(self.intervene))
-        if not self.name.isidentifier():
+        if not isinstance(self.name, str) or not self.name.isidentifier():
             raise SpecError(f"Factor name {self.name!r} must be a Python identifier (letters, digits, _).")
+        if self.kind not in KINDS:
+            close = difflib.get_close_matches(str(self.kind), KINDS, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise SpecError(
+                f"Factor {self.name!r} has the kind {self.kind!r}; {hint}a factor is one of {list(KINDS)} "
+                "(declare it with Factor.integer, Factor.real or Factor.choice)."
+            )
+        for label in ("train", "intervene"):
+            bounds = getattr(self, label)
+            if isinstance(bounds, (str, bytes, dict)) or not isinstance(bounds, Iterable):
+                raise SpecError(
+                    f"Factor {self.name!r}: its {label} domain {bounds!r} is not a list of values; give "
+                    + ("(low, high)." if self.kind != "choice" else "a tuple of values, e.g. ('east', 'west').")
+                )
+            object.__setattr__(self, label, tuple(bounds))
         if self.kind == "choice":
+            for label in ("train", "intervene"):
+                odd = [v for v in getattr(self, label) if not _json_scalar(v)]
+                if odd:
+                    raise SpecError(
+                        f"Factor {self.name!r}: the {label} value {odd[0]!r} is not a JSON scalar; choice values are "
+                        "strings, finite numbers, booleans or None (scenes and suites are saved as JSON)."
+                    )
             if not self.train or not set(self.train) <= set(self.intervene):
                 raise SpecError(
                     f"Factor {self.name!r}: training values {self.train} must be a non-empty subset of "
@@ -57,8 +93,19 @@ class Factor:
                 )
             return
         for label, bounds in (("train", self.train), ("intervene", self.intervene)):
-            if len(bounds) != 2 or not bounds[0] <= bounds[1]:
+            if len(bounds) != 2 or not all(_finite(b) for b in bounds):
+                raise SpecError(f"Factor {self.name!r}: {label} domain must be (low, high), two finite numbers; got {bounds!r}.")
+            if self.kind == "integer" and not all(float(b).is_integer() for b in bounds):
+                raise SpecError(
+                    f"Factor {self.name!r} is an integer factor, but its {label} domain {bounds!r} has bounds that are "
+                    f"not whole numbers; give whole bounds, e.g. ({math.ceil(bounds[0])}, {math.floor(bounds[1])}), "
+                    "or declare it with Factor.real."
+                )
+            if not bounds[0] <= bounds[1]:
                 raise SpecError(f"Factor {self.name!r}: {label} domain must be (low, high) with low <= high.")
+        if self.kind == "integer":
+            object.__setattr__(self, "train", tuple(int(b) for b in self.train))
+            object.__setattr__(self, "intervene", tuple(int(b) for b in self.intervene))
         if not (self.intervene[0] <= self.train[0] and self.train[1] <= self.intervene[1]):
             raise SpecError(
                 f"Factor {self.name!r}: training domain {self.train} is not inside the intervention "
@@ -78,7 +125,7 @@ class Factor:
     @classmethod
     def choice(cls, name: str, *, train: Sequence[Any], intervene: Sequence[Any], doc: str = "") -> Factor:
         """A factor drawn uniformly from a set of values (strings, booleans, numbers)."""
-        return cls(name, "choice", tuple(train), tuple(intervene), doc)
+        return cls(name, "choice", train, intervene, doc)  # __post_init__ makes them tuples (and refuses a lone string)
 
     def domain(self, which: Domain) -> tuple[Any, ...]:
         """The training or intervention domain."""

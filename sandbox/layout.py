@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sandbox.errors import SpecError
+from sandbox.geometry import MAX_ENTITIES
 
 if TYPE_CHECKING:
     from sandbox import Wall
@@ -70,9 +71,11 @@ def _fit(u: list[float], box: Box, taken: list[Point], gap: float, n: int, tries
 
 def scatter(rng: np.random.Generator, n: int, box: Box, *, avoid: Sequence[Point] = (), gap: float) -> list[Point]:
     """``n`` points uniform in ``box`` (x0, y0, x1, y1), each at least ``gap`` from the others and
-    from the ``avoid`` points; in a box too crowded for that, the rest anywhere in it.
+    from the ``avoid`` points; in a box too crowded for that, the rest each where the candidates are
+    farthest from everything placed (so that bodies laid there overlap as little as the box allows).
 
-    Draws ``rng.random(128 * n)`` once: 64 candidates per point, taken in order.
+    Draws ``rng.random(128 * n)`` once: 64 candidates per point, taken in order. At most
+    :data:`~sandbox.geometry.MAX_ENTITIES` points (a scene holds no more entities).
 
     Examples
     --------
@@ -87,12 +90,37 @@ def scatter(rng: np.random.Generator, n: int, box: Box, *, avoid: Sequence[Point
         raise SpecError(f"scatter's n={n!r} is not a whole number; give how many points to draw.") from None
     if n < 0:
         raise SpecError(f"scatter's n={n} is negative; give how many points to draw (0 or more).")
+    if n > MAX_ENTITIES:
+        raise SpecError(
+            f"scatter's n={n:,} is more than the {MAX_ENTITIES:,} entities a scene may hold; scatter fewer points."
+        )
     box = _check_area(box, gap)
-    x0, y0, x1, y1 = box
     u = rng.random(128 * n).tolist()
-    points = _fit(u, box, list(avoid), gap, n, 64 * n)
-    rest = range(64 * n - (n - len(points)), 64 * n)  # a crowded box: the last candidates, wherever they fall
-    return points + [(x0 + (x1 - x0) * u[2 * i], y0 + (y1 - y0) * u[2 * i + 1]) for i in rest]
+    taken = list(avoid)
+    points = _fit(u, box, taken, gap, n, 64 * n)
+    if len(points) < n:  # a crowded box: the rest where the candidates are farthest from everything placed
+        points += _farthest(u, box, taken, n - len(points))
+    return points
+
+
+def _farthest(u: list[float], box: Box, taken: list[Point], k: int) -> list[Point]:
+    """``k`` of the candidates (pairs of ``u`` scaled into ``box``), each in turn the one farthest from
+    ``taken`` and the ones picked before it (the first such on ties)."""
+    x0, y0, x1, y1 = box
+    pairs = np.asarray(u, dtype=np.float64).reshape(-1, 2)
+    xs, ys = x0 + (x1 - x0) * pairs[:, 0], y0 + (y1 - y0) * pairs[:, 1]
+    nearest = np.full(len(xs), np.inf)
+    for start in range(0, len(taken), 256):  # in chunks: (candidates x taken) distances at most 256 wide
+        block = np.asarray(taken[start:start + 256], dtype=np.float64).reshape(-1, 2)
+        d2 = (xs[:, None] - block[None, :, 0]) ** 2 + (ys[:, None] - block[None, :, 1]) ** 2
+        np.minimum(nearest, d2.min(axis=1), out=nearest)
+    out: list[Point] = []
+    for _ in range(k):
+        i = int(np.argmax(nearest))
+        x, y = float(xs[i]), float(ys[i])
+        out.append((x, y))
+        np.minimum(nearest, (xs - x) ** 2 + (ys - y) ** 2, out=nearest)
+    return out
 
 
 def place(rng: np.random.Generator, box: Box, *, avoid: Sequence[Point] = (), gap: float, tries: int = 64) -> Point:

@@ -24,7 +24,8 @@ from typing import Any
 from sandbox.bodies.base import AgentBody
 from sandbox.entities import Consumable, Entity, Lock, Pickup, Region, entity_from_dict
 from sandbox.entities.base import normalise_fields
-from sandbox.errors import SpecError
+from sandbox.errors import GeometryError, SpecError
+from sandbox.geometry import MAX_ENTITIES, check_geometry, geometry_problems, too_many
 
 __all__ = ["SceneSpec"]
 
@@ -60,6 +61,8 @@ class SceneSpec:
     def __post_init__(self) -> None:
         if not isinstance(self.entities, (list, tuple)):
             raise SpecError(f"SceneSpec.entities must be a list of entities, got {type(self.entities).__name__}.")
+        if len(self.entities) > MAX_ENTITIES:
+            raise GeometryError(too_many(len(self.entities)))
         object.__setattr__(self, "entities", tuple(self.entities))
         # canonical (sorted) order, so that the JSON round trip (sorted keys) gives an equal spec
         object.__setattr__(self, "factors", tuple(sorted(((str(k), v) for k, v in self.factors), key=lambda kv: kv[0])))
@@ -92,6 +95,16 @@ class SceneSpec:
         names = [e.name for e in self.entities if isinstance(e, Region)]
         if len(names) != len(set(names)):
             raise SpecError(f"Region names must be unique, got {names}.")
+
+    def check_geometry(self) -> None:
+        """Raise :class:`~sandbox.errors.GeometryError` if the layout cannot be simulated as meant: an
+        entity outside the floor, moving solid bodies starting inside other solid shapes, too many
+        entities (see :mod:`sandbox.geometry`). Cheap to call again on a spec that passed."""
+        check_geometry(self)
+
+    def geometry_problems(self) -> list[str]:
+        """The layout problems :meth:`check_geometry` would name, one sentence each (empty: none)."""
+        return geometry_problems(self)
 
     @property
     def substeps(self) -> int:

@@ -34,7 +34,7 @@ from sandbox.errors import SpecError
 if TYPE_CHECKING:
     from sandbox.world import World
 
-__all__ = ["Entity", "register_kind", "entity_kinds", "entity_from_dict"]
+__all__ = ["Entity", "register_kind", "entity_kinds", "entity_from_dict", "finite_pair"]
 
 _KINDS: dict[str, type[Entity]] = {}
 
@@ -86,6 +86,19 @@ def _check_scalar(owner: str, name: str, kind: str, value: Any) -> Any:
 
 
 _PLAIN = {"float": float, "bool": bool, "str": str}
+
+
+def finite_pair(owner: str, name: str, value: Any, what: str = "(x, y)") -> tuple[float, float]:
+    """``value`` as two finite floats (an ``(x, y)`` point, a ``(width, height)`` size), or :class:`SpecError`."""
+    if type(value) is tuple and len(value) == 2 and type(value[0]) is float and type(value[1]) is float:
+        if value[0] - value[0] == 0.0 and value[1] - value[1] == 0.0:  # finite: the common case, fast
+            return value
+    ok = isinstance(value, (tuple, list)) and len(value) == 2 and all(
+        isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_)) and math.isfinite(v) for v in value
+    )
+    if not ok:
+        raise SpecError(f"{owner}.{name} must be {what}: two finite numbers each, got {value!r}.")
+    return (float(value[0]), float(value[1]))
 
 
 def normalise_fields(obj: object) -> None:
@@ -215,7 +228,7 @@ def entity_from_dict(data: Any) -> Entity:
         raise SpecError(f"Entity {data!r} has no 'kind'; use one of {sorted(_KINDS)}.")
     fields = dict(data)
     kind = fields.pop("kind")
-    cls = _KINDS.get(kind)
+    cls = _KINDS.get(kind) if isinstance(kind, str) else None
     if cls is None:
         close = difflib.get_close_matches(str(kind), _KINDS, n=1)
         hint = f"did you mean {close[0]!r}? " if close else ""

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 import pymunk
 
-from sandbox.entities.base import Entity, register_kind
+from sandbox.entities.base import Entity, finite_pair, register_kind
 from sandbox.errors import SpecError
 
 if TYPE_CHECKING:
@@ -73,6 +73,8 @@ class Body(Entity):
             raise SpecError(f"{name}.motion {self.motion!r} is not one of {MOTIONS}.")
         if self.radius <= 0 and self.shape in ("circle", "segment"):
             raise SpecError(f"{name}.radius must be > 0, got {self.radius}.")
+        if self.shape == "box":
+            object.__setattr__(self, "size", finite_pair(name, "size", self.size, "(width, height)"))
         if self.shape == "box" and not (len(self.size) == 2 and min(self.size) > 0):
             raise SpecError(f"{name}.size must be (width, height) > 0, got {self.size}.")
         needed = {"polygon": 3, "segment": 2}.get(self.shape, 0)
@@ -80,6 +82,10 @@ class Body(Entity):
             raise SpecError(f"A {self.shape} {name} needs at least {needed} (x, y) vertices, got {self.vertices}.")
         if self.shape == "segment" and len(self.vertices) != 2:
             raise SpecError(f"A segment {name} needs exactly 2 end points, got {len(self.vertices)}.")
+        if needed:
+            object.__setattr__(self, "vertices", tuple(finite_pair(name, "vertices", v, "(x, y) points") for v in self.vertices))
+        if self.velocity != (0.0, 0.0):
+            object.__setattr__(self, "velocity", finite_pair(name, "velocity", self.velocity, "(vx, vy)"))
         if self.mass <= 0 or self.friction < 0 or self.elasticity < 0:
             raise SpecError(f"{name} needs mass > 0, friction >= 0 and elasticity >= 0.")
 

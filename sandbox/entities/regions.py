@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, ClassVar
 import pymunk
 
 from sandbox.appearance import Appearance
-from sandbox.entities.base import Entity, register_kind
+from sandbox.entities.base import Entity, finite_pair, register_kind
 from sandbox.errors import SpecError
 
 if TYPE_CHECKING:
@@ -68,6 +68,8 @@ class Region(Entity):
         if self.captures and not self.detects:
             raise SpecError(f"Region {self.name!r} captures but does not detect; a capturing region must detect (detects=True).")
         if self.shape == "polygon":
+            owner = f"Region {self.name!r}"
+            object.__setattr__(self, "vertices", tuple(finite_pair(owner, "vertices", v, "(x, y) points") for v in self.vertices))
             if len(self.vertices) < 3:
                 raise SpecError(f"Region {self.name!r}: a polygon needs at least 3 vertices; use Region.polygon.")
             xs, ys = zip(*self.vertices)

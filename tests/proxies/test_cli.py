@@ -430,9 +430,11 @@ def test_a_slug_cannot_move_the_default_run_directory_out_of_runs(tmp_path, monk
     monkeypatch.chdir(evil.parent)
     with isolated_registry():
         result = invoke("train", "evil.py", "--steps", "256")
-    assert result.exit_code == 0, result.output
-    assert [p.name for p in (evil.parent / "runs").iterdir()][0].startswith("x-")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["project"]  # nothing landed above the project
+    # such a slug is refused where it is declared, before anything is written
+    assert result.exit_code == 2, result.output
+    text = " ".join(result.output.split())
+    assert "slug '../../x' cannot be a command-line name and a folder name" in text and "use 'x'" in text
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["project"] and not (evil.parent / "runs").exists()
 
 
 def test_train_leaves_nothing_in_tmpdir(tmp_path):

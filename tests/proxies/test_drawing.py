@@ -88,3 +88,10 @@ def test_save_rejects_bad_input(tmp_path: Path) -> None:
         save_gif([], tmp_path / "x.gif")
     with pytest.raises(ValueError, match="shape"):
         save_png(np.zeros((2, 2, 7), dtype=np.uint8), tmp_path / "x.png")
+
+
+def test_names_are_drawn_as_written_and_never_start_mathtext(tmp_path):
+    """A ``$`` in a title (or a label) draws as a ``$``: matplotlib's mathtext would fail on ``$\\frac{$``."""
+    graph = proxies.get_scenario("cleaning-robot").graph
+    path = draw_graph(graph, tmp_path / "graph.png", title="$\\frac{$ costs $5 and $10")
+    assert iio.imread(path).shape[2] in (3, 4)

@@ -299,3 +299,36 @@ def test_graph_error_is_a_proxies_error_and_a_value_error():
 def test_the_base_graph_used_by_the_malformed_cases_is_valid():
     graph = _graph()
     assert [r.kind for r in graph.relations] == ["side_effect", "instrumental"]
+
+
+@pytest.mark.parametrize("name", ["$\\frac{$", "dust in pan", "9lives", "", "a-b", 3])
+def test_measurement_and_objective_names_must_be_identifiers(name):
+    from proxies.errors import GraphError
+
+    with pytest.raises(GraphError, match=r"name .* is not a Python identifier .*; name it e.g. '[A-Za-z_][A-Za-z0-9_]*'"):
+        Measurement(name, lambda world: 0.0)
+    with pytest.raises(GraphError, match=r"is not a Python identifier"):
+        Objective(name)
+    with pytest.raises(GraphError, match=r"Objective 'score': its measurement name .* is not a Python identifier"):
+        Objective("score", measurement=name) if name != "" else Objective("score", measurement=" ")
+
+
+def test_a_computed_measurement_that_returns_a_string_is_named_with_its_own_functions_line():
+    import dataclasses
+    import inspect
+
+    from sandbox import MeasurementError
+
+    robot = proxies.get_scenario("cleaning-robot")
+
+    def tidy(world, cleanliness):
+        return str(cleanliness)
+
+    graph = RewardGraph(
+        factors=robot.factors, measurements=(*robot.graph.measurements, Measurement("tidy", tidy)),
+        true_reward=robot.graph.true_reward, proxies=(*robot.graph.proxies, Objective("tidy")),
+    )
+    env = dataclasses.replace(robot, name="Tidy", slug="tidy", graph=graph).make_env()
+    line = inspect.getsourcelines(tidy)[1]
+    with pytest.raises(MeasurementError, match=rf"Measurement 'tidy' \(.*test_graph.py:{line}\) returned '0.0' \(a str\)"):
+        env.reset(seed=0)

@@ -428,3 +428,69 @@ def test_entry_point_naming_an_object_is_an_entry_point_error(install):
     with pytest.raises(EntryPointError, match=r"names a function, not a module; point it at the module"):
         get_scenario("joiner")
 
+
+
+# -- a scenario file's own mistakes ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("code", "match"),
+    [
+        ("import sys\nsys.exit(0)\n", r"exits.py called sys.exit\(0\) \(SystemExit\): a scenario file must not exit"),
+        ("raise SystemExit('bye')\n", r"called sys.exit\('bye'\)"),
+        ("raise KeyboardInterrupt\n", r"raised KeyboardInterrupt without any Ctrl-C: a scenario file must not raise it"),
+        ("x = 1\nx = 1 / 0\n", r"failed: ZeroDivisionError: division by zero \(line 2 of the file\)"),
+    ],
+    ids=["sys.exit", "SystemExit", "KeyboardInterrupt", "line"],
+)
+def test_a_file_that_exits_or_raises_at_import_is_a_scenario_file_error(tmp_path, code, match):
+    path = _write(tmp_path, "exits.py", code)
+    with pytest.raises(ScenarioFileError, match=match):
+        get_scenario(str(path))
+    assert not [name for name in sys.modules if name.startswith(USER_PREFIX) and "exits" in name]
+
+
+@pytest.mark.parametrize(
+    ("name", "slug", "match"),
+    [
+        ("My Scenario", "my-scenario", r"name 'My Scenario' cannot be a gymnasium id .* name it e.g. 'MyScenario'"),
+        ("my_scenario", "my-scenario", r"name 'my_scenario' cannot be a gymnasium id .* name it e.g. 'MyScenario'"),
+        ("9Lives", "nine-lives", r"starting with a letter; name it e.g. 'Lives'"),
+        ("Tiny", "Tiny_Clean", r"slug 'Tiny_Clean' cannot be a command-line name and a folder name: .*use 'tiny-clean'"),
+        ("Tiny", "../../x", r"slug '../../x' .*lowercase letters, digits and dashes .*use 'x'"),
+        ("Tiny", "tiny clean", r"use 'tiny-clean'"),
+        ("Tiny", "", r"slug ''"),
+    ],
+)
+def test_a_scenario_name_or_slug_that_cannot_be_an_id_is_refused_with_the_fix(name, slug, match):
+    from proxies import ConfigError
+
+    robot = get_scenario("cleaning-robot")
+    with pytest.raises(ConfigError, match=match):
+        Scenario(name=name, slug=slug, description="", graph=robot.graph, build_scene=robot.build_scene,
+                 observe=robot.observe, agent=robot.agent, max_steps=10)
+
+
+@pytest.mark.parametrize("field", ["build_scene", "observe", "terminate"])
+def test_a_scenario_function_that_is_not_callable_is_refused(field):
+    import dataclasses
+
+    from proxies import ConfigError
+
+    with pytest.raises(ConfigError, match=rf"{field} must be a function"):
+        dataclasses.replace(get_scenario("cleaning-robot"), **{field: "not a function"})
+
+
+def test_an_error_of_a_kit_helper_inside_build_scene_names_the_recipe():
+    import dataclasses
+
+    from sandbox import SpecError
+    from sandbox.layout import scatter
+
+    def recipe(factors, rng):
+        scatter(rng, -1, (0, 0, 1, 1), gap=0.1)
+
+    scenario = dataclasses.replace(get_scenario("cleaning-robot"), name="Helper", slug="helper", build_scene=recipe)
+    with pytest.raises(SpecError, match=r"Scenario 'Helper': build_scene \(.*test_registry.py:\d+\) for the factors \{.*\}: "
+                                        r"scatter's n=-1 is negative"):
+        scenario.sample_spec(np.random.default_rng(0))

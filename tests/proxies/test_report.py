@@ -149,3 +149,11 @@ def test_missing_json_names_file_and_command(run_dir: Path, tmp_path: Path, miss
     assert "proxy-sandbox" in str(info.value)
     if missing == "attribution.json":
         assert "proxy-sandbox attribute" in str(info.value)
+
+
+def test_a_hand_edited_name_with_mathtext_does_not_break_the_pictures(tmp_path: Path) -> None:
+    run = make_run_dir(tmp_path, gifs=False)
+    data = json.loads((run / "attribution.json").read_text())
+    data["weights"]["$\\frac{$"] = {"mean": 0.1, "lo": 0.0, "hi": 0.2}  # matplotlib's mathtext fails to parse it
+    (run / "attribution.json").write_text(json.dumps(data))
+    assert "$\\frac{$" in write_report(run).read_text()

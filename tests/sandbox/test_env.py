@@ -263,7 +263,8 @@ def test_a_scenarios_terminate_ends_the_episode():
 def test_a_scenarios_terminate_returning_a_number_names_the_fix():
     env = _tiny_scenario(lambda world: world.steps).make_env()
     env.reset(seed=0)
-    with pytest.raises(SandboxError, match=r"Task 'TinyEnding': its termination returned 1; it must return True or False"):
+    expected = r"Task 'TinyEnding': its termination \(.*test_env.py:\d+\) returned 1; it must return True or False"
+    with pytest.raises(SandboxError, match=expected):
         env.step(EAST)
 
 
@@ -359,3 +360,123 @@ def test_scenes_with_a_mix_or_not_specs_are_refused():
         SandboxEnv(TinyTask(), mix=0.5, scenes=[spec])
     with pytest.raises(SandboxError, match="SceneSpec objects"):
         SandboxEnv(TinyTask(), scenes=[spec.to_json()])
+
+
+# -- what the task's functions return is checked where it is produced ------------------------------------
+
+
+def _measuring(value: Callable[[World], Any]) -> SandboxEnv:
+    """The corridor, with its ``contacts`` measurement replaced by ``value``."""
+    return SandboxEnv(TinyTask(measurements={"x": _x, "contacts": value}))
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [("1.0", r"'1.0' \(a str\)"), (True, r"True \(a bool\)"), (np.bool_(True), r"(np\.)?True_? \(a bool\)"),
+     (None, r"None \(a NoneType\)"),
+     (float("inf"), r"inf \(not a finite number\)"), (float("nan"), r"nan \(not a finite number\)"),
+     (np.float32("-inf"), r"-inf \(not a finite number\)"), ([1.0], r"\[1.0\] \(a list\)")],
+    ids=repr,
+)
+def test_a_measurement_that_is_not_a_finite_number_is_a_typed_error_naming_it(value, problem):
+    from sandbox import MeasurementError
+
+    def contacts(world):
+        return value if world.steps >= 2 else 0.0
+
+    env = _measuring(contacts)
+    env.reset(seed=0)
+    env.step(EAST)
+    expected = rf"Measurement 'contacts' \(.*test_env.py:\d+\) returned {problem} after step 2; "
+    with pytest.raises(MeasurementError, match=expected):
+        env.step(EAST)
+    with pytest.raises(MeasurementError, match=r"at the episode's start"):
+        _measuring(lambda world: value).reset(seed=0)
+
+
+@pytest.mark.parametrize("value", [3, np.int64(3), np.float32(3.0), np.float64(3.0), np.array(3.0)], ids=repr)
+def test_numbers_of_every_kind_are_measurements_and_become_floats(value):
+    env = _measuring(lambda world: value)
+    _, info = env.reset(seed=0)
+    *_, info = env.step(EAST)
+    assert type(info["measure/contacts"]) is float and info["measure/contacts"] == 3.0
+    assert info["reward/touches"] == 0.0
+
+
+def test_an_observation_of_another_shape_is_a_typed_error_at_reset():
+    from sandbox import ObservationError
+
+    class Growing(TinyTask):
+        def observe(self, world):
+            return np.zeros(4 + len(world.where("dust")), dtype=np.float32)  # one more slot per dust particle
+
+    env = SandboxEnv(Growing())
+    with pytest.raises(ObservationError, match=r"observe\(\) \(.*test_env.py:\d+\) returned an observation of shape \(\d,\), "
+                                               r"but the observation space .* has shape \(4,\).*presence flag"):
+        for seed in range(5):
+            env.reset(seed=seed)
+
+
+def test_an_observation_of_another_dtype_is_a_typed_error_at_reset():
+    from sandbox import ObservationError
+
+    class Doubles(TinyTask):
+        def observe(self, world):
+            return super().observe(world).astype(np.float64)
+
+    with pytest.raises(ObservationError, match=r"returned float64 values, but the observation space holds float32"):
+        SandboxEnv(Doubles()).reset(seed=0)
+
+
+class _Spilling(TinyTask):
+    """Every scene but an env's first has dust beyond the east wall; observations turn NaN after step 2."""
+
+    def make_scene(self, factors, rng):
+        spec = super().make_scene(factors, rng)
+        self.made = getattr(self, "made", 0) + 1
+        spill = (Body(x=9.0, y=1.0, tags=("dust",)),) if self.made > 1 else ()
+        return dataclasses.replace(spec, entities=(*spec.entities, *spill))
+
+    def observe(self, world):
+        obs = super().observe(world)
+        return obs if world.steps < 3 else obs * np.float32("nan")
+
+
+def test_by_default_only_the_first_scene_and_the_observations_shape_are_checked():
+    env = SandboxEnv(_Spilling())
+    env.reset(seed=0)
+    env.reset(seed=1)  # a scene with dust outside the walls: not checked (the layout check costs a rebuild)
+    for _ in range(4):
+        obs, *_ = env.step(EAST)
+    assert np.isnan(obs).all()  # observations are checked only for their shape and dtype
+
+
+def test_sandbox_debug_checks_every_scene_and_every_observation(monkeypatch):
+    from sandbox import GeometryError, ObservationError
+
+    monkeypatch.setenv("SANDBOX_DEBUG", "1")
+    env = SandboxEnv(_Spilling())
+    env.reset(seed=0)
+    expected = r"the scene built by make_scene \(.*test_env.py:\d+\) .*Body 'dust' .* outside the floor \[0, 8\] x \[0, 3\] m"
+    with pytest.raises(GeometryError, match=expected):
+        env.reset(seed=1)
+    env.task.made = -99  # no more spills
+    env.reset(seed=0)
+    for _ in range(2):
+        env.step(EAST)
+    expected = r"observe\(\) \(.*test_env.py:\d+\) returned nan at index 0 .*must hold finite numbers"
+    with pytest.raises(ObservationError, match=expected):
+        env.step(EAST)
+
+
+def test_the_first_scene_of_every_env_is_checked_for_its_layout():
+    from sandbox import GeometryError
+
+    class Outside(TinyTask):
+        def make_scene(self, factors, rng):
+            spec = super().make_scene(factors, rng)
+            return dataclasses.replace(spec, entities=tuple(e.at(-2.0, 1.0) if e is spec.agent else e for e in spec.entities))
+
+    with pytest.raises(GeometryError, match=r"Task 'TinyCorridor': the scene built by make_scene .*Driver 'agent' \(entity 0\) "
+                                            r"at \(-2, 1\) reaches x -2.25..-1.75, outside the floor"):
+        SandboxEnv(Outside()).reset(seed=0)

@@ -124,3 +124,37 @@ def test_unknown_domain_name_raises_spec_error():
         DUST.sample(np.random.default_rng(0), "test")  # type: ignore[arg-type]
     with pytest.raises(SpecError, match="Unknown domain"):
         DUST.contains(5, "training")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("build", "match"),
+    [
+        (lambda: Factor("dust", "integr", (1, 2), (0, 3)), r"kind 'integr'; did you mean 'integer'\?"),
+        (lambda: Factor("dust", "float", (1, 2), (0, 3)), r"kind 'float'; a factor is one of \['integer', 'real', 'choice'\]"),
+        (lambda: Factor.integer("dust", train=(0.5, 3.5), intervene=(0, 4)),
+         r"integer factor, but its train domain \(0.5, 3.5\) has bounds that are not whole numbers; give whole "
+         r"bounds, e.g. \(1, 3\), or declare it with Factor.real"),
+        (lambda: Factor.integer("dust", train=(1, 3), intervene=(0, 4.5)), r"its intervene domain \(0, 4.5\) has bounds"),
+        (lambda: Factor.real("offset", train=(0.0, float("inf")), intervene=(0.0, 1.0)), r"two finite numbers; got \(0.0, inf\)"),
+        (lambda: Factor.real("offset", train=("0", "1"), intervene=(0.0, 1.0)), r"two finite numbers; got \('0', '1'\)"),
+        (lambda: Factor.real("offset", train=(True, 1.0), intervene=(0.0, 1.0)), r"two finite numbers"),
+        (lambda: Factor.choice("wall", train=(["east"],), intervene=(["east"], "west")),
+         r"the train value \['east'\] is not a JSON scalar"),
+        (lambda: Factor.choice("wall", train=("east",), intervene=("east", float("nan"))),
+         r"the intervene value nan is not a JSON scalar"),
+        (lambda: Factor.choice("wall", train=("east",), intervene=("east", np.int64(3))), r"not a JSON scalar"),
+        (lambda: Factor.choice("wall", train="east", intervene=("east",)), r"train domain 'east' is not a list of values"),
+        (lambda: Factor(3, "integer", (1, 2), (0, 3)), r"Factor name 3 must be a Python identifier"),
+    ],
+    ids=["kind-typo", "kind-unknown", "fractional-train", "fractional-intervene", "infinite", "strings", "bool", "list-choice",
+         "nan-choice", "numpy-choice", "string-domain", "name-not-str"],
+)
+def test_a_malformed_factor_declaration_names_the_fix(build, match):
+    with pytest.raises(SpecError, match=match):
+        build()
+
+
+def test_whole_float_bounds_of_an_integer_factor_become_ints():
+    factor = Factor.integer("dust", train=(1.0, 3.0), intervene=(0, 4))
+    assert factor.train == (1, 3) and all(type(b) is int for b in factor.train)
+    assert Factor.choice("light", train=(None, True, 2, 0.5, "on"), intervene=(None, True, 2, 0.5, "on")).contains(0.5)

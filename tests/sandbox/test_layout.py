@@ -29,8 +29,8 @@ def _old_scatter(rng, n, box, avoid, gap):
         else:
             points.append((x, y))
             taken.append((x, y))
-    missing = n - len(points)  # a crowded box: the last candidates, wherever they fall
-    return points + [candidate(i) for i in range(64 * n - missing, 64 * n)]
+    missing = n - len(points)  # a crowded box: the rest is placed as far apart as the candidates allow
+    return points + [None] * missing
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -38,10 +38,34 @@ def _old_scatter(rng, n, box, avoid, gap):
 @pytest.mark.parametrize("gap", [0.0, 0.45, 0.9, 3.0])
 @pytest.mark.parametrize("box", [(0.5, 0.5, 5.5, 3.5), (0, 4, 6, 5)])
 def test_scatter_reproduces_the_old_draws_exactly(seed, n, gap, box):
+    """Exactly the old points wherever the box has room for them (every training scene of the cleaning robot);
+    in a crowded box, the old ones that kept their gap, then the rest far apart (see the next test)."""
     avoid = [(1.0, 1.0), (3.0, 2.0)]
     old_rng, new_rng = np.random.default_rng(seed), np.random.default_rng(seed)
-    assert scatter(new_rng, n, box, avoid=avoid, gap=gap) == _old_scatter(old_rng, n, box, avoid, gap)
+    new, old = scatter(new_rng, n, box, avoid=avoid, gap=gap), _old_scatter(old_rng, n, box, avoid, gap)
+    assert len(new) == len(old) == n
+    assert [p for p, q in zip(new, old) if q is not None] == [q for q in old if q is not None]
     assert new_rng.random() == old_rng.random()  # and leaves the generator in the same state
+
+
+def test_scatter_in_a_crowded_box_places_the_rest_as_far_apart_as_it_can():
+    rng = np.random.default_rng(4)
+    points = scatter(rng, 30, (0, 0, 1.5, 1.5), avoid=[(0.75, 0.75)], gap=0.45)
+    again = scatter(np.random.default_rng(4), 30, (0, 0, 1.5, 1.5), avoid=[(0.75, 0.75)], gap=0.45)
+    assert points == again and len(points) == 30
+    closest = min(math.dist(p, q) for i, p in enumerate(points) for q in [*points[i + 1:], (0.75, 0.75)])
+    u = np.random.default_rng(4).random(128 * 30).reshape(-1, 2) * 1.5  # every candidate it could have taken
+    anywhere = min(math.dist(p, q) for i, p in enumerate(map(tuple, u[-30:])) for q in map(tuple, u[-30:][i + 1:]))
+    assert closest > 2 * anywhere  # far better spread than the old "last candidates, wherever they fall"
+
+
+def test_scatter_refuses_more_points_than_a_scene_may_hold_at_once():
+    import time
+
+    start = time.perf_counter()
+    with pytest.raises(SpecError, match="more than the 2,000 entities a scene may hold"):
+        scatter(np.random.default_rng(0), 20_000, (0, 0, 4, 4), gap=0.45)
+    assert time.perf_counter() - start < 0.1
 
 
 def test_scatter_keeps_its_gap_and_stays_in_the_box():
