@@ -14,11 +14,13 @@ Write failures are :class:`~proxies.errors.OutputError`, whose message names the
 Examples
 --------
 >>> import tempfile, pathlib
->>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> scratch = tempfile.TemporaryDirectory()
+>>> folder = pathlib.Path(scratch.name)
 >>> write_json_atomic(folder / "a.json", {"x": 1}).read_text()
 '{\\n  "x": 1\\n}\\n'
 >>> sorted(p.name for p in folder.iterdir())  # no temporary file left behind
 ['a.json']
+>>> scratch.cleanup()
 """
 
 from __future__ import annotations

@@ -5,12 +5,14 @@ Every field of these files is checked (pydantic models, strict: no quiet convers
 :class:`~proxies.errors.FileSchemaError` naming the file, the field and the fix, never a traceback:
 
 >>> import json, tempfile, pathlib
->>> path = pathlib.Path(tempfile.mkdtemp()) / "config.json"
+>>> folder = tempfile.TemporaryDirectory()
+>>> path = pathlib.Path(folder.name) / "config.json"
 >>> _ = path.write_text(json.dumps({"scenario": "cleaning-robot", "seed": "0"}))
 >>> read_file(path, ConfigFile, "re-run `proxy-sandbox train`")
 Traceback (most recent call last):
 ...
 proxies.errors.FileSchemaError: .../config.json: "seed" must be an integer, got "0"; fix it, or re-run `proxy-sandbox train`.
+>>> folder.cleanup()
 """
 
 from __future__ import annotations

@@ -39,14 +39,15 @@ class Command:
         for line in self.process.stderr:
             self.lines.append(line)
 
-    def wait_for(self, text: str, timeout: float = 30) -> None:
+    # generous limits: on a loaded 2-core machine a training update can hold off the stop for seconds
+    def wait_for(self, text: str, timeout: float = 120) -> None:
         deadline = time.monotonic() + timeout
         while not any(text in line for line in self.lines):
             if self.process.poll() is not None or time.monotonic() > deadline:
                 raise AssertionError(f"never printed {text!r}:\n{self.output}")
             time.sleep(0.02)
 
-    def stop(self, signum: int, timeout: float = 30) -> int:
+    def stop(self, signum: int, timeout: float = 120) -> int:
         self.process.send_signal(signum)
         try:
             return self.process.wait(timeout=timeout)
@@ -166,7 +167,7 @@ def test_validate_without_out_removes_its_temporary_folder_when_stopped(tmp_path
         "validate", "goal.py", "--budget", "1000000", "--episodes", "2", cwd=tmp_path, env={"TMPDIR": str(tmp)}
     )
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120
         while not list(tmp.glob(when)):  # the workspace exists (or an agent is training in it)
             assert command.process.poll() is None and time.monotonic() < deadline, command.output
             time.sleep(0.02)
