@@ -18,6 +18,7 @@ the parent process ignores (a background job's SIGINT) stays ignored.
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import threading
 from collections.abc import Iterator
@@ -53,21 +54,73 @@ def _main_thread() -> bool:
     return threading.current_thread() is threading.main_thread()
 
 
-def _raise_terminated(signum: int, frame: FrameType | None) -> None:
-    raise Terminated(signum)
+_CALLBACKS = os.path.join("pymunk", "_callbacks.py")
+"""pymunk's trampolines from chipmunk into Python: an exception raised under one is printed and lost
+(cffi swallows it), so a signal must not raise there."""
+
+
+def _in_physics_callback(frame: FrameType | None) -> bool:
+    """Whether the signal came while Python code ran under one of pymunk's C callbacks."""
+    while frame is not None:
+        if frame.f_code.co_filename.endswith(_CALLBACKS):
+            return True
+        frame = frame.f_back
+    return False
+
+
+_DEFERRED: list[int] = []
+"""Signals that came under a physics callback, to be handled again a moment later."""
+_RETRY = 0.002
+"""How long a deferred signal waits [s]: a callback takes microseconds."""
+
+
+def _redeliver(alarm: int, frame: FrameType | None) -> None:
+    """SIGALRM handler: handle the deferred signal now (its handler raises, or defers it again)."""
+    if _DEFERRED:
+        signum = _DEFERRED.pop()
+        handler = signal.getsignal(signum)
+        if callable(handler):
+            handler(signum, frame)
+        else:  # its handler is gone: the signal's own default action
+            os.kill(os.getpid(), signum)
+
+
+def _raise(signum: int, frame: FrameType | None, exc: BaseException) -> None:
+    """Raise ``exc`` for ``signum``; under a physics callback, handle the signal again a moment later
+    instead, once the callback has returned to the physics step."""
+    if _in_physics_callback(frame):
+        _DEFERRED.append(signum)
+        signal.signal(signal.SIGALRM, _redeliver)
+        signal.setitimer(signal.ITIMER_REAL, _RETRY)
+        return
+    raise exc
+
+
+def _raise_stop(signum: int, frame: FrameType | None) -> None:
+    _raise(signum, frame, KeyboardInterrupt() if signum == signal.SIGINT else Terminated(signum))
 
 
 @contextlib.contextmanager
 def terminate_raises() -> Iterator[None]:
-    """Within the block, SIGTERM raises :class:`Terminated` in the main thread (then the old handler is back)."""
-    if not _main_thread() or signal.getsignal(signal.SIGTERM) is signal.SIG_IGN:
+    """Within the block, SIGTERM raises :class:`Terminated` and SIGINT ``KeyboardInterrupt`` in the main
+    thread, also when they arrive during a physics step (then the old handlers are back)."""
+    if not _main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    previous = {}
+    for signum, default in ((signal.SIGTERM, signal.SIG_DFL), (signal.SIGINT, signal.default_int_handler)):
+        if signal.getsignal(signum) is default:  # an ignored signal (a background job's SIGINT) stays ignored
+            previous[signum] = signal.signal(signum, _raise_stop)
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        if _DEFERRED:
+            signal.setitimer(signal.ITIMER_REAL, 0)  # before the handlers go, so that no retry outlives them
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    if _DEFERRED:  # a signal that came under the block's last physics callback stops it here
+        signum = _DEFERRED.pop()
+        raise KeyboardInterrupt() if signum == signal.SIGINT else Terminated(signum)
 
 
 class StopRequest:
@@ -93,9 +146,8 @@ class StopRequest:
 
     def _handle(self, signum: int, frame: FrameType | None) -> None:
         if self.signum is not None:  # asked twice: stop now
-            if signum == signal.SIGINT:
-                raise KeyboardInterrupt
-            raise Terminated(signum)
+            _raise_stop(signum, frame)
+            return
         self.signum = signum
 
     def __enter__(self) -> StopRequest:

@@ -236,11 +236,12 @@ def _workspace(work_dir: Path | None, *, needed: bool) -> Iterator[Path | None]:
     folder = Path(tempfile.mkdtemp(prefix="validate-"))
     try:
         yield folder
-    except Interrupted as exc:
+    except (Interrupted, KeyboardInterrupt) as exc:  # a signal during training, or (a KeyboardInterrupt) between trainings
+        signum = getattr(exc, "signum", signal.SIGINT)
         raise Interrupted(
-            f"validation stopped by {signal_name(exc.signum)}; its temporary folder {folder} was removed with the agents "
+            f"validation stopped by {signal_name(signum)}; its temporary folder {folder} was removed with the agents "
             "trained so far (give --out DIR to keep them: a validation run again with the same --out resumes).",
-            exc.signum,
+            signum,
         ) from None
     finally:
         with _signals_held():

@@ -179,3 +179,28 @@ def test_validate_without_out_removes_its_temporary_folder_when_stopped(tmp_path
         assert "validation stopped by SIGINT; its temporary folder" in line and "was removed" in line
     assert "Traceback" not in command.output
     assert list(tmp.iterdir()) == []  # no validate-* left behind (and no empty torchinductor_* either)
+
+
+def _signal_during_a_collision_callback(signum: int) -> None:
+    """Drive a robot into a ball; the first contact's callback (run by chipmunk, under cffi) sends ``signum``."""
+    from sandbox import Body, Driver, SceneSpec, Wall, World
+    from sandbox.world import AGENT, THING
+
+    world = World(SceneSpec(width=4.0, height=2.0, entities=(*Wall.around(4.0, 2.0), Body(x=2.0, y=1.0), Driver(x=1.0, y=1.0))))
+
+    def send(arbiter, space, data):
+        os.kill(os.getpid(), signum)
+        for _ in range(1000):  # Python code still running under the callback when the handler fires
+            pass
+
+    world.space.on_collision(AGENT, THING, begin=send)
+    for _ in range(40):
+        world.step((1.0, 0.0))
+
+
+@pytest.mark.parametrize(("signum", "raised"), [(signal.SIGTERM, Terminated), (signal.SIGINT, KeyboardInterrupt)])
+def test_a_signal_during_a_physics_callback_still_stops_the_work(signum, raised, capfd):
+    # cffi prints and drops an exception raised under a C callback: the stop must come after it instead
+    with pytest.raises(raised), terminate_raises():
+        _signal_during_a_collision_callback(signum)
+    assert "cffi callback" not in capfd.readouterr().err
