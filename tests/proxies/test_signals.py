@@ -22,6 +22,14 @@ ROOT = Path(__file__).resolve().parents[2]
 CLI = [sys.executable, "-c", "from proxies.cli import app; app(prog_name='proxy-sandbox')"]
 
 
+def _fresh_signals() -> None:
+    """In the child before it runs: default SIGINT and SIGTERM, none blocked, whatever the test process
+    had (a background job's ignored SIGINT, a mask left by a thread), as in a user's shell."""
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_SETMASK, [])
+
+
 class Command:
     """The command line in a child process whose stderr lines are collected as they come."""
 
@@ -30,7 +38,7 @@ class Command:
         self.process = subprocess.Popen(
             [*CLI, *args], cwd=cwd, env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # not a background job's ignored SIGINT
+            preexec_fn=_fresh_signals,
         )
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
@@ -201,6 +209,12 @@ def _signal_during_a_collision_callback(signum: int) -> None:
 @pytest.mark.parametrize(("signum", "raised"), [(signal.SIGTERM, Terminated), (signal.SIGINT, KeyboardInterrupt)])
 def test_a_signal_during_a_physics_callback_still_stops_the_work(signum, raised, capfd):
     # cffi prints and drops an exception raised under a C callback: the stop must come after it instead
-    with pytest.raises(raised), terminate_raises():
-        _signal_during_a_collision_callback(signum)
+    defaults = {signal.SIGINT: signal.default_int_handler, signal.SIGTERM: signal.SIG_DFL}
+    previous = {s: signal.signal(s, h) for s, h in defaults.items()}  # as a command starts (a test worker may ignore SIGINT)
+    try:
+        with pytest.raises(raised), terminate_raises():
+            _signal_during_a_collision_callback(signum)
+    finally:
+        for s, h in previous.items():
+            signal.signal(s, h)
     assert "cffi callback" not in capfd.readouterr().err
