@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import gymnasium as gym
 import numpy as np
@@ -119,8 +119,3 @@ class AgentControl:
         heading = self.heading
         c, s = math.cos(heading), math.sin(heading)
         return vx * c + vy * s, vy * c - vx * s
-
-    def describe(self) -> dict[str, Any]:
-        """The state as named numbers (for logs and tests)."""
-        x, y, angle, vx, vy = self.state
-        return {"x": x, "y": y, "heading": self.heading, "vx": vx, "vy": vy}

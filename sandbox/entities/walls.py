@@ -40,12 +40,9 @@ class Wall(Entity):
     appearance: Appearance = Appearance("slate")
 
     def __post_init__(self) -> None:
-        if not isinstance(self.openings, (list, tuple)) or not all(isinstance(o, (list, tuple)) for o in self.openings):
-            raise SpecError(
-                f"Wall openings {self.openings!r} are not (start, end) pairs of numbers; "
-                "give openings as fractions of the wall's length, e.g. ((0.4, 0.6),)."
-            )
         try:
+            if not all(isinstance(o, (list, tuple)) for o in self.openings):
+                raise TypeError
             object.__setattr__(self, "openings", tuple(tuple(map(float, o)) for o in self.openings))
         except (TypeError, ValueError):
             raise SpecError(
