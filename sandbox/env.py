@@ -188,6 +188,9 @@ class SandboxEnv(gym.Env[np.ndarray, np.ndarray]):
         self._rewards = tuple((f"reward/{name}", i) for name, i in self._returns)
         self._reward_key = f"reward/{reward}"
         self._names = names
+        self._max_steps = task.max_steps
+        self._terminates = getattr(task, "terminate", True) is not None
+        """False for a task that declares it never ends early (``terminate=None``): step() then skips the call."""
         space = self.observation_space
         self._obs_box = (space.shape, space.dtype) if isinstance(space, gym.spaces.Box) else None
         """The observation space's shape and dtype, checked at every reset (a Box space; None otherwise)."""
@@ -294,7 +297,7 @@ class SandboxEnv(gym.Env[np.ndarray, np.ndarray]):
         info = StepInfo(zip(self._measure_keys, values))
         for key, i in self._rewards:
             info[key] = values[i] - last[i]
-        terminated = self.task.terminated(world)
+        terminated = self.task.terminated(world) if self._terminates else False
         if type(terminated) is not bool:
             if not isinstance(terminated, np.bool_):  # numpy comparisons give np.bool_: taken as the bool it is
                 fn = getattr(self.task, "terminate", None)
@@ -304,7 +307,7 @@ class SandboxEnv(gym.Env[np.ndarray, np.ndarray]):
                     "False (e.g. world.events.pickups['goal'] > 0)."
                 )
             terminated = bool(terminated)
-        truncated = not terminated and world.steps >= self.task.max_steps
+        truncated = not terminated and world.steps >= self._max_steps
         if terminated or truncated:
             first = self._first
             info["episode_returns"] = {name: values[i] - first[i] for name, i in self._returns}

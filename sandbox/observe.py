@@ -175,14 +175,13 @@ def nearest(
         else:
             if required:
                 _check_tags(world, tags, "nearest")
-            index = np.unique(np.concatenate([world.tagged(t) for t in tags]))
-            points = world.positions[index[world.present[index]]].tolist()
+            index = np.unique(np.concatenate([world.tagged(t) for t in tags]))  # once, though it has two of them
+            points = world.positions[index[world.present[index]]]
+            points = points[~np.isnan(points[:, 0])].tolist()  # walls have no centre
         near = []
         for px, py in points:
             dx, dy = px - x, py - y
-            d2 = dx * dx + dy * dy
-            if d2 == d2:  # not NaN (a wall has no position)
-                near.append((d2, dx, dy))
+            near.append((dx * dx + dy * dy, dx, dy))
         near.sort()
         out: list[float] = []
         for _, dx, dy in near[:k]:

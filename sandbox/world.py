@@ -310,10 +310,12 @@ class World:
         return self._tagged.get(tag, np.empty(0, dtype=np.intp))
 
     def where(self, tag: str) -> np.ndarray:
-        """``(m, 2)`` centres [m] of the entities with ``tag`` still in the scene, in spec order."""
+        """``(m, 2)`` centres [m] of the entities with ``tag`` still in the scene, in spec order
+        (walls, which have no centre, left out)."""
         found = self._where.get(tag)
         if found is None:
-            index = self.tagged(tag)[self._present[self.tagged(tag)]]
+            index = self.tagged(tag)
+            index = index[self._present[index] & ~np.isnan(self._xy[index, 0])]
             rows = [self._row_of.get(i) for i in index.tolist()]
             found = self._where[tag] = (index, None if None in rows else np.array(rows, dtype=np.intp))
         index, rows = found

@@ -8,6 +8,8 @@ a bin or a hole), optionally only bodies with one of the tags in ``only``.
 
 from __future__ import annotations
 
+import functools
+
 import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
@@ -93,9 +95,9 @@ class Region(Entity):
         """``(x0, y0, x1, y1)`` [m]."""
         return (self.x0, self.y0, self.x1, self.y1)
 
-    @property
+    @functools.cached_property
     def centre(self) -> tuple[float, float]:
-        """Centre of the region's box [m]."""
+        """Centre of the region's box [m] (observations read it every step: computed once)."""
         return ((self.x0 + self.x1) / 2, (self.y0 + self.y1) / 2)
 
     @property
