@@ -8,8 +8,16 @@ For the scenario asked for (the cleaning robot by default) and for the platforme
 - ``physics_steps_per_s``: bare ``space.step`` on the same scenes with the same substeps,
   counted in agent steps (``substeps`` physics steps each), the agent set going by one step first;
 - ``env_overhead_ratio``: the first over the second;
-- ``ppo_steps_per_s`` and ``ppo_ratio``: SB3 PPO with identical settings on the scenario, and
-  its rate over ``ppo_cartpole_steps_per_s``, the same PPO on ``CartPole-v1`` in the same run.
+- ``ppo_steps_per_s`` and ``ppo_ratio``: SB3 PPO with identical settings on the scenario, in
+  training's vector env (:class:`~proxies.vecenv.SandboxVecEnv`), and its rate over
+  ``ppo_cartpole_steps_per_s``, the same PPO on ``CartPole-v1`` in SB3's ``DummyVecEnv`` with
+  ``Monitor`` wrappers, in the same run;
+- ``ppo_dummy_vec_steps_per_s`` and ``ppo_dummy_vec_ratio``: the same with the scenario also in ``DummyVecEnv``
+  and ``Monitor`` (what training used before :class:`~proxies.vecenv.SandboxVecEnv`).
+
+PPO is timed as training runs it, inside :func:`~proxies.training.frozen_heap`: full garbage
+collections scan only what the run made, not the whole interpreter (each scan of which costs
+about a tenth of a second, so whether one falls inside the timed window swung the figure).
 
 The asked-for scenario's figures are also at the top level of the result. Each figure is the best
 of ``repeats`` alternating measurements, to damp machine noise.
@@ -29,12 +37,12 @@ import torch
 from rich.console import Console
 from stable_baselines3.common.logger import Logger
 from stable_baselines3.common.monitor import Monitor
-from stable_baselines3.common.vec_env import DummyVecEnv
+from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv
 
 from proxies.registry import get_scenario
 from proxies.rollout import play
 from proxies.scenario import Scenario
-from proxies.training import TrainConfig
+from proxies.training import TrainConfig, frozen_heap, make_vec_env
 from sandbox.actions import parse_action, random_action
 from sandbox.spec import SceneSpec
 from sandbox.world import World
@@ -81,15 +89,20 @@ def _physics_rate(scenario: Scenario, specs: Sequence[SceneSpec]) -> float:
     return len(worlds) * n_steps / (time.perf_counter() - start)
 
 
-def _ppo_rate(make_env: Callable[[], gym.Env], steps: int) -> float:
-    config = TrainConfig(scenario="bench")
-    vec = DummyVecEnv([lambda: Monitor(make_env()) for _ in range(config.n_envs)])
-    model = stable_baselines3.PPO("MlpPolicy", vec, device="cpu", seed=0, verbose=0, **config.algorithm_kwargs)
+def _ppo_rate(vec: VecEnv, steps: int) -> float:
+    settings = TrainConfig(scenario="bench").algorithm_kwargs
+    model = stable_baselines3.PPO("MlpPolicy", vec, device="cpu", seed=0, verbose=0, **settings)
     model.set_logger(Logger(None, []))  # records nothing and, unlike configure(None, []), creates no folder
     model.learn(2048)  # warm-up: first update, allocations
-    start = time.perf_counter()
-    model.learn(steps, reset_num_timesteps=False)
-    return steps / (time.perf_counter() - start)
+    with frozen_heap():  # as training does: the interpreter's own heap is not what is measured
+        start = time.perf_counter()
+        model.learn(steps, reset_num_timesteps=False)
+        return steps / (time.perf_counter() - start)
+
+
+def _dummy_vec_env(make_env: Callable[[], gym.Env]) -> DummyVecEnv:
+    """SB3's own vector env over ``Monitor`` wrappers, with training's number of envs."""
+    return DummyVecEnv([lambda: Monitor(make_env()) for _ in range(TrainConfig(scenario="bench").n_envs)])
 
 
 def run_bench(
@@ -112,7 +125,7 @@ def run_bench(
         notes.append(f"the platformer fixture {PLATFORMER} is absent (not a source checkout): only {main.slug} measured")
     rng = np.random.default_rng(0)
     specs = {sc.slug: [sc.sample_spec(rng) for _ in range(5)] for sc in measured}
-    best = {(sc.slug, figure): 0.0 for sc in measured for figure in ("env", "physics", "ppo")}
+    best = {(sc.slug, figure): 0.0 for sc in measured for figure in ("env", "physics", "ppo", "ppo_dummy")}
     cartpole = 0.0
     with console.status(f"benchmarking env, physics and PPO on {', '.join(specs)} and CartPole"):
         for _ in range(repeats):
@@ -120,11 +133,12 @@ def run_bench(
                 rates = {
                     "env": _env_rate(sc, specs[sc.slug]),
                     "physics": _physics_rate(sc, specs[sc.slug]),
-                    "ppo": _ppo_rate(sc.make_env, steps),
+                    "ppo": _ppo_rate(make_vec_env(sc, TrainConfig(scenario=sc.slug)), steps),
+                    "ppo_dummy": _ppo_rate(_dummy_vec_env(sc.make_env), steps),
                 }
                 for figure, rate in rates.items():
                     best[sc.slug, figure] = max(best[sc.slug, figure], rate)
-            cartpole = max(cartpole, _ppo_rate(lambda: gym.make("CartPole-v1"), steps))
+            cartpole = max(cartpole, _ppo_rate(_dummy_vec_env(lambda: gym.make("CartPole-v1")), steps))
     figures = {
         slug: {
             "env_steps_per_s": best[slug, "env"],
@@ -132,6 +146,8 @@ def run_bench(
             "env_overhead_ratio": best[slug, "env"] / best[slug, "physics"],
             "ppo_steps_per_s": best[slug, "ppo"],
             "ppo_ratio": best[slug, "ppo"] / cartpole,
+            "ppo_dummy_vec_steps_per_s": best[slug, "ppo_dummy"],
+            "ppo_dummy_vec_ratio": best[slug, "ppo_dummy"] / cartpole,
         }
         for slug in specs
     }
@@ -141,6 +157,8 @@ def run_bench(
         **{k: top[k] for k in ("env_steps_per_s", "physics_steps_per_s", "env_overhead_ratio", "ppo_steps_per_s")},
         "ppo_cartpole_steps_per_s": cartpole,
         "ppo_ratio": top["ppo_ratio"],
+        "ppo_dummy_vec_steps_per_s": top["ppo_dummy_vec_steps_per_s"],
+        "ppo_dummy_vec_ratio": top["ppo_dummy_vec_ratio"],
         "scenarios": figures,
         "notes": notes,
     }

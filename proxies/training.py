@@ -1,18 +1,21 @@
 """Training agents with stable-baselines3 on a scenario's objective.
 
-CPU-tuned defaults (design §5): one torch thread, 8 ``DummyVecEnv`` environments,
-rollouts of 128 steps each (1024 per update), minibatches of 256, 10 epochs, two hidden
+CPU-tuned defaults (design §5): one torch thread, 8 environments stepped together
+(:class:`~proxies.vecenv.SandboxVecEnv`), rollouts of 128 steps each (1024 per update), minibatches of 256, 10 epochs, two hidden
 layers of 128. On the cleaning robot these learned more in 300k steps than 2048-step
 updates with 4 epochs of 512 and 64-unit layers (true-reward return 3.7 against 2.7, random 1.0).
 """
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import json
 import os
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,8 +29,6 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.callbacks import BaseCallback, CallbackList
 from stable_baselines3.common.logger import configure
-from stable_baselines3.common.monitor import Monitor
-from stable_baselines3.common.vec_env import DummyVecEnv
 
 from proxies.errors import ConfigError, Interrupted, OutputError
 from proxies.files import output_error, save_model, write_json_atomic
@@ -36,6 +37,7 @@ from proxies.scenario import Scenario
 from proxies.schemas import MAX_SEED, MAX_STEPS
 from proxies.signals import StopRequest
 from proxies.suggest import did_you_mean
+from proxies.vecenv import SandboxVecEnv
 from sandbox.actions import describe_space
 from sandbox.spec import SceneSpec
 
@@ -79,7 +81,7 @@ class TrainConfig:
     """Fraction of training episodes drawn from the intervention domain, in [0, 1]."""
     algorithm: str = "PPO"
     n_envs: int = 8
-    """Environments stepped together (DummyVecEnv)."""
+    """Environments stepped together (:class:`~proxies.vecenv.SandboxVecEnv`)."""
     hyperparameters: tuple[tuple[str, Any], ...] = field(default=())
     """Overrides of the algorithm's CPU-tuned defaults, as (name, value) pairs."""
     scenes: tuple[str, ...] = ()
@@ -253,21 +255,25 @@ def quiet_torch_cache() -> None:
             pass
 
 
-def make_vec_env(scenario: Scenario, config: TrainConfig) -> DummyVecEnv:
-    """The training environments: ``n_envs`` copies, each seeded from ``config.seed``."""
-
+def make_vec_env(scenario: Scenario, config: TrainConfig) -> SandboxVecEnv:
+    """The training environments: ``n_envs`` copies stepped together, seeded from ``config.seed``."""
     scenes = [SceneSpec.from_json(text) for text in config.scenes]
-
-    def factory(i: int):
-        def make() -> gym.Env:
-            env = scenario.make_env(objective=config.objective, mix=config.mix, scenes=scenes)
-            return Monitor(env)
-
-        return make
-
-    vec = DummyVecEnv([factory(i) for i in range(config.n_envs)])
+    vec = SandboxVecEnv(lambda: scenario.make_env(objective=config.objective, mix=config.mix, scenes=scenes), config.n_envs)
     vec.seed(config.seed)
     return vec
+
+
+@contextlib.contextmanager
+def frozen_heap() -> Iterator[None]:
+    """Keep the objects alive now (torch, the model, every import) out of the garbage collector's
+    full collections while the block runs, so that each such collection scans only what training
+    made since; all of them scanned cost a tenth of training's time. Unfrozen after the block."""
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def train(scenario: Scenario, config: TrainConfig, run_dir: Path, *, progress: bool = True) -> BaseAlgorithm:
@@ -306,7 +312,8 @@ def train(scenario: Scenario, config: TrainConfig, run_dir: Path, *, progress: b
             callbacks.append(_RichProgress(config.steps, label))
         start = time.perf_counter()
         try:
-            model.learn(total_timesteps=config.steps, callback=CallbackList(callbacks))
+            with frozen_heap():
+                model.learn(total_timesteps=config.steps, callback=CallbackList(callbacks))
         except OSError as exc:  # the TensorBoard/CSV writers hit a full or read-only disk
             raise output_error(exc, run_dir / "logs", "--out") from None
         elapsed = max(time.perf_counter() - start, 1e-9)

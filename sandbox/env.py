@@ -186,7 +186,7 @@ class SandboxEnv(gym.Env[np.ndarray, np.ndarray]):
         self._measure_keys = tuple(f"measure/{name}" for name in names)
         self._returns = tuple((name, names.index(m)) for name, m in task.rewards.items())
         self._rewards = tuple((f"reward/{name}", i) for name, i in self._returns)
-        self._reward_key = f"reward/{reward}"
+        self._reward_index = dict(self._returns)[reward]
         self._names = names
         self._max_steps = task.max_steps
         self._terminates = getattr(task, "terminate", True) is not None
@@ -241,7 +241,7 @@ class SandboxEnv(gym.Env[np.ndarray, np.ndarray]):
         if not self._scenes_checked or self._debug:
             self.check_scene(spec, sampled=sampled)
         self.world = world = World(spec)
-        self._first = self._last = self._measure(world)
+        self._first = self._last = self._before = self._measure(world)
         try:
             obs = self.task.observe(world)
         except ObservationError as exc:  # a helper's complaint (an unknown tag): say whose observe() it is
@@ -278,6 +278,18 @@ class SandboxEnv(gym.Env[np.ndarray, np.ndarray]):
 
     def step(self, action: np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
         """Drive for one agent step; the reward is the chosen reward's increment."""
+        obs, reward, terminated, truncated = self.advance(action)
+        values, last = self._last, self._before
+        info = StepInfo(zip(self._measure_keys, values))
+        for key, i in self._rewards:
+            info[key] = values[i] - last[i]
+        if terminated or truncated:
+            info["episode_returns"] = self.episode_returns()
+        return obs, reward, terminated, truncated, info
+
+    def advance(self, action: np.ndarray) -> tuple[np.ndarray, float, bool, bool]:
+        """:meth:`step` without its ``info`` (what a vectorised env that keeps its own statistics needs):
+        ``(obs, reward, terminated, truncated)``."""
         world = self.world
         if world is None:
             raise SandboxError("Call reset() before step().")
@@ -286,7 +298,7 @@ class SandboxEnv(gym.Env[np.ndarray, np.ndarray]):
             world.step(tuple(values) if -1.0 <= min(values) and max(values) <= 1.0 else parse_action(self.action_space, action))
         else:
             world.step(parse_action(self.action_space, action))
-        last = self._last
+        self._before = self._last
         self._last = values = []
         append = values.append
         for fn in self._measures:  # one loop, no comprehension: checking costs less than float() on each did
@@ -294,9 +306,6 @@ class SandboxEnv(gym.Env[np.ndarray, np.ndarray]):
             if type(v) is not float or v - v:  # not a float, or inf/NaN (v - v is then NaN, which is true)
                 v = check_measurement(self._names[len(values)], fn, v, world.steps)
             append(v)
-        info = StepInfo(zip(self._measure_keys, values))
-        for key, i in self._rewards:
-            info[key] = values[i] - last[i]
         terminated = self.task.terminated(world) if self._terminates else False
         if type(terminated) is not bool:
             if not isinstance(terminated, np.bool_):  # numpy comparisons give np.bool_: taken as the bool it is
@@ -308,15 +317,17 @@ class SandboxEnv(gym.Env[np.ndarray, np.ndarray]):
                 )
             terminated = bool(terminated)
         truncated = not terminated and world.steps >= self._max_steps
-        if terminated or truncated:
-            first = self._first
-            info["episode_returns"] = {name: values[i] - first[i] for name, i in self._returns}
         if self.render_mode == "human":
             self.render()
         obs = self.task.observe(world)
         if self._check_steps:
             check_observation(obs, self.observation_space, self.task.observe)
-        return obs, info[self._reward_key], terminated, truncated, info
+        return obs, values[self._reward_index] - self._before[self._reward_index], terminated, truncated
+
+    def episode_returns(self) -> dict[str, float]:
+        """Every reward's return so far in this episode (the measurement now minus at the reset)."""
+        values, first = self._last, self._first
+        return {name: values[i] - first[i] for name, i in self._returns}
 
     def render(self) -> np.ndarray | None:
         """An RGB image of the world (``rgb_array``) or a window update (``human``)."""

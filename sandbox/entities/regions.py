@@ -9,7 +9,6 @@ a bin or a hole), optionally only bodies with one of the tags in ``only``.
 from __future__ import annotations
 
 import functools
-
 import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar

@@ -18,11 +18,14 @@ import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env
 from stable_baselines3.common.env_checker import check_env as sb3_check_env
+from stable_baselines3.common.monitor import Monitor
+from stable_baselines3.common.vec_env import DummyVecEnv
 
 import proxies
 from proxies import ConfigError, RandomPolicy, Scenario
 from proxies.registry import ENTRY_POINT_GROUP
 from proxies.rollout import episode_returns, play
+from proxies.vecenv import SandboxVecEnv
 from sandbox import SandboxEnv, SandboxError, SceneSpec, SpecError, random_action
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "scenarios"
@@ -270,6 +273,32 @@ def test_every_objective_trains_on_exactly_its_logged_reward(scenario):
                 break
         if policy is not None:
             assert any(r != 0.0 for r in rewards), f"the {objective!r} reference never earned {objective!r}"
+
+
+def test_training_vec_env_plays_exactly_what_dummy_vec_env_over_monitor_plays(scenario):
+    """Seeded alike, the training vector env gives the observations, rewards, dones and episode
+    statistics of SB3's DummyVecEnv over Monitor wrappers (so either trains the same agent)."""
+    n, steps = 3, 2 * scenario.max_steps + 5  # every env finishes and restarts at least once
+
+    def run(vec):
+        vec.seed(11)
+        record = [vec.reset()]
+        actions = _actions(scenario, steps * n, seed=5)
+        for t in range(steps):
+            obs, rewards, dones, infos = vec.step(np.array(actions[t * n:(t + 1) * n]))
+            episodes = [(i, info["episode"]["r"], info["episode"]["l"], info["episode_returns"],
+                         info["TimeLimit.truncated"], info["terminal_observation"].tolist())
+                        for i, info in enumerate(infos) if "episode" in info]
+            record.append((obs, rewards, dones, episodes))
+        return record
+
+    ours = run(SandboxVecEnv(scenario.make_env, n))
+    theirs = run(DummyVecEnv([lambda: Monitor(scenario.make_env()) for _ in range(n)]))
+    assert np.array_equal(ours[0], theirs[0])
+    for (obs, rewards, dones, episodes), (obs2, rewards2, dones2, episodes2) in zip(ours[1:], theirs[1:]):
+        assert np.array_equal(obs, obs2) and np.array_equal(rewards, rewards2) and np.array_equal(dones, dones2)
+        assert episodes == episodes2
+    assert sum(len(step[3]) for step in ours[1:]) >= n
 
 
 def test_rewards_are_increments_of_their_measurements(scenario):
