@@ -247,6 +247,7 @@ def run(scenario_name: str, config: TrainConfig, run_dir: Path, *, console: Cons
     scenario = get_scenario(scenario_name)
     if config.objective is not None:
         scenario.check_objective(config.objective)
+    check_writable(run_dir)  # a bad --out is refused before any work
     old: RunRecord | None = None
     if (run_dir / "config.json").is_file():
         try:

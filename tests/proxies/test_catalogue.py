@@ -14,7 +14,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -68,7 +67,6 @@ class Case:
     (``check`` reports the failure: exit 1)."""
     writes_nothing: bool = True
     """Whether the command must leave no new file either (refused before writing anything)."""
-    max_seconds: float = 20.0
     extra: dict = field(default_factory=dict)
 
 
@@ -282,7 +280,6 @@ SCENARIO = robot_like(build_scene=crowded)
         ((TRAIN, 2, ("build_scene (", "case.py:", "scatter's n=20,000 is more than the 2,000 entities a scene may hold")),
          (("check", "--json"), 1, ("scene layout", "more than the 2,000 entities a scene may hold"))),
         "refused",
-        max_seconds=15.0,
     ),
     Case(
         "twenty-thousand-bodies-without-scatter",
@@ -298,7 +295,6 @@ SCENARIO = robot_like(build_scene=crowded)
         ((TRAIN, 2, ("build_scene (", "case.py:", "The scene has 20,0", "entities, more than the 2,000 a scene may hold",
                      "use fewer, larger bodies")),),
         "refused",
-        max_seconds=15.0,
     ),
 ]
 
@@ -311,14 +307,13 @@ def _snapshot(folder: Path) -> dict[str, str]:
     }
 
 
-def _run(args: list[str], cwd: Path) -> tuple[subprocess.CompletedProcess, float]:
+def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
+    """Run the CLI; the timeout only guards against a hang (speed is the benchmark's to measure)."""
     env = {
         **os.environ, "PYTHONPATH": str(ROOT), "SB3_LOGDIR": str(cwd / "sb3"), "TMPDIR": str(cwd / "tmp"),
         "COLUMNS": "200",
     }
-    start = time.perf_counter()
-    result = subprocess.run([*CLI, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
-    return result, time.perf_counter() - start
+    return subprocess.run([*CLI, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
 
 
 def _message(result: subprocess.CompletedProcess, args: tuple[str, ...]) -> str:
@@ -338,7 +333,7 @@ def test_a_bad_input_gets_a_typed_message_and_changes_nothing(tmp_path, case):
     (work / "notes.txt").write_text("a file that was here before")
     for args, code, fragments in case.runs:
         before = _snapshot(work)
-        result, seconds = _run([args[0], "case.py", *args[1:]], work)
+        result = _run([args[0], "case.py", *args[1:]], work)
         said = _message(result, args)
         assert result.returncode == code, f"{args}: exit {result.returncode}\n{result.stdout}\n{result.stderr}"
         line = (BASE + case.body).splitlines().index(case.body.strip().splitlines()[0]) + 1  # the case's first line
@@ -352,7 +347,6 @@ def test_a_bad_input_gets_a_typed_message_and_changes_nothing(tmp_path, case):
         if case.writes_nothing:
             new = sorted(set(after) - set(before))
             assert new == [], f"{args} wrote {new}"
-        assert seconds < case.max_seconds, f"{args} took {seconds:.1f} s"
 
 
 def test_the_catalogue_counts_its_outcomes():
