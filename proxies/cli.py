@@ -358,6 +358,23 @@ def attribute(
         console.print(escape(data["explanation"]))
         if "value_probe" in data:
             console.print(f"critic: {escape(data['value_probe']['summary'])}")
+            Console().print(_probe_table(data["value_probe"]))
+
+
+def _probe_table(probe: dict) -> Table:
+    """The critic probe per intervention: what the critic expects, what the agent gets, and the two parts of
+    what it gets (the discounted rewards, and the critic's own value of the episode's last state)."""
+    table = Table("intervention", "expects", "gets", "= rewards", "+ critic's value of the last state", "")
+
+    def cell(entry: dict) -> str:
+        return f"{entry['mean']:+.2f} [{entry['lo']:+.2f}, {entry['hi']:+.2f}]"
+
+    for p in probe["interventions"]:
+        table.add_row(
+            f"{p['factor']}={p['value']}", cell(p["expected"]), cell(p["achieved"]), cell(p["returned"]),
+            cell(p["bootstrap"]), "disagree" if p["disagree"] else "agree",
+        )
+    return table
 
 
 def _attribute_several(

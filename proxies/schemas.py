@@ -141,6 +141,8 @@ class ProbeEntry(_Strict):
     pairs: int | None = None
     expected: Interval | None = None
     achieved: Interval | None = None
+    returned: Interval | None = None
+    bootstrap: Interval | None = None
     difference: Interval | None = None
     objectives: dict[str, float] | None = None
     disagree: bool | None = None
