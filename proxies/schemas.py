@@ -198,6 +198,8 @@ class AttributionFile(_Strict):
     seconds: float | None = None
     value_probe: ValueProbeModel | None = None
     scenes: list[SceneOutcome] = Field(default_factory=list)
+    suite: str | None = None
+    """The suite file it was attributed on, when not the run's own (``attribute RUN_DIR --suite FILE``)."""
 
 
 # -- reading -----------------------------------------------------------------------------------------------
