@@ -24,6 +24,7 @@ import numpy as np
 
 from proxies.errors import ConfigError, IncompetentReferenceError, PolicyError
 from proxies.gate import welch_greater
+from proxies.macros import MacroPlanner, MacroScores, takes_macros
 from proxies.policies import Policy, RandomPolicy, action_space
 from proxies.rollout import advance, episode_returns
 from proxies.scenario import Scenario
@@ -262,17 +263,22 @@ def reference_behaviours(
     for name in scripted:
         scenario.check_objective(name)
     config = planner or PlannerConfig()
+    scores = MacroScores(scenario) if takes_macros(scenario) else None  # shared: each scene scored once for all
     out = {}
     for objective in scenario.objectives:
         if objective in scripted and not automatic:
             out[objective] = Reference(objective, scripted[objective], "scripted")
         else:
-            out[objective] = Reference(objective, _planner_factory(scenario, objective, config), "planner")
+            out[objective] = Reference(objective, _planner_factory(scenario, objective, config, scores), "planner")
     return out
 
 
-def _planner_factory(scenario: Scenario, objective: str, config: PlannerConfig) -> Callable[[], Policy]:
+def _planner_factory(
+    scenario: Scenario, objective: str, config: PlannerConfig, scores: MacroScores | None
+) -> Callable[[], Policy]:
     def make() -> Policy:
+        if scores is not None:
+            return MacroPlanner(scenario, objective, scores)
         return Planner(scenario, objective, config)
 
     return make
