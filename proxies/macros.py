@@ -178,9 +178,11 @@ def driving_macros(spec: SceneSpec) -> list[Macro]:
         wider = [t for t in tags if takes(region, t)]
         if wider:
             every = max(wider, key=lambda t: len(members[t]))
+            name = region.name
             out += [
-                Macro(f"push {t} into {region.name}, then every {every}", lambda t=t, r=region.name, e=every: PushInto(t, (r,), e))
-                for t in wider if set(members[t]) < set(members[every])
+                Macro(f"push {t} into {name}, then every {every}", lambda t=t, r=name, e=every: PushInto(t, (r,), e))
+                for t in wider
+                if set(members[t]) < set(members[every])
             ]
     out += [Macro(f"rattle {t}", lambda t=t: Rattle(t)) for t in tags]
     out += [Macro(f"go to {r.name}", lambda r=r.name: GoTo(r)) for r in regions]

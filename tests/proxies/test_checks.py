@@ -96,7 +96,8 @@ def test_check_accepts_automatic_references_and_marks_them():
     assert [name for name, passed, _ in results if not passed] == []
     references = {name: detail for name, _, detail in results if name.startswith("reference ")}
     assert set(references) == {"reference sorted (automatic)", "reference bin_weight (automatic)"}
-    assert all(d.startswith("automatic (the best of the driver's macro-actions): training scenes: own") for d in references.values())
+    prefix = "automatic (the best of the driver's macro-actions): training scenes: own"
+    assert all(d.startswith(prefix) for d in references.values())
 
 
 def test_check_says_what_to_do_when_an_automatic_reference_has_nothing_to_do():

@@ -7,6 +7,7 @@ import shutil
 
 import pytest
 from stable_baselines3 import PPO
+from suite_helpers import LAMPS, isolated_registry, load_lamps
 from typer.testing import CliRunner
 
 from proxies.cli import app
@@ -15,7 +16,6 @@ from proxies.pipeline import attribute_run, other_suite_attribution
 from proxies.rundir import prepare
 from proxies.suite import build_suite
 from proxies.training import TrainConfig
-from suite_helpers import LAMPS, isolated_registry, load_lamps
 
 OWN = b'{"verdict": "mixed", "weights": {}}'
 """A stand-in for the run's own attribution.json, which must never change."""
@@ -75,7 +75,9 @@ def test_a_missing_suite_file_is_a_run_dir_error(run):
     assert sorted(p.name for p in run.glob("attribution*")) == ["attribution.json"]
 
 
-@pytest.mark.parametrize("existing", [b'{"suite": "/elsewhere/other.json", "verdict": "intended"}', b"not json"], ids=["another suite", "damaged"])
+@pytest.mark.parametrize(
+    "existing", [b'{"suite": "/elsewhere/other.json", "verdict": "intended"}', b"not json"], ids=["another suite", "damaged"]
+)
 def test_an_attribution_on_another_suite_of_the_same_name_is_not_replaced(run, existing):
     out = run / "attribution-other.json"
     out.write_bytes(existing)
