@@ -74,7 +74,8 @@ class PushInto(Pusher):
         if any(r.contains(x, y) for r in regions):
             return None
         target = min((into(r, x, y) for r in regions), key=lambda p: math.dist(p, (x, y)))
-        return Floor.of(world).waypoint((x, y), target)
+        floor = Floor.of(world)
+        return target if floor.sees((x, y), target) else floor.waypoint((x, y), target)
 
 
 class Rattle:

@@ -89,3 +89,11 @@ def test_a_scene_where_no_macro_earns_anything_is_incompetent_not_silent(sorting
     flat = dataclasses.replace(sorting, graph=dataclasses.replace(graph, measurements=measurements))
     with pytest.raises(IncompetentReferenceError, match="Neither the planner reference for 'sorted' nor a random policy"):
         measure_competence(flat, reference_behaviours(flat), episodes=3)
+
+
+def test_planner_settings_given_for_a_driver_are_used_not_ignored(sorting):
+    from proxies.references import Planner, PlannerConfig
+
+    assert isinstance(reference_behaviours(sorting)["sorted"].make(), MacroPlanner)
+    shooting = reference_behaviours(sorting, planner=PlannerConfig(horizon=4))["sorted"].make()
+    assert isinstance(shooting, Planner) and shooting.config.horizon == 4
