@@ -37,6 +37,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import gymnasium as gym
 import numpy as np
 
 from proxies.errors import PolicyError
@@ -63,6 +64,11 @@ class PushInto(Pusher):
     def __init__(self, tag: str, regions: tuple[str, ...], then: str | None = None) -> None:
         self.tag, self.regions, self.first, self.then = tag, regions, tag, then
 
+    def reset(self, world: World, rng: np.random.Generator) -> None:
+        """Start with the first tag's bodies."""
+        self.tag = self.first
+        super().reset(world, rng)
+
     def act(self, obs: np.ndarray | None, world: World) -> np.ndarray:
         """Push the bodies tagged ``tag`` in first; once they are all gone, those tagged ``then`` (if given)."""
         if self.then is not None and self.tag == self.first and not movable(world, self.first):
@@ -86,6 +92,7 @@ class Rattle:
         self.tag = tag
 
     def reset(self, world: World, rng: np.random.Generator) -> None:
+        """Start wiggling to the left."""
         self.wiggle = 1.2
 
     def act(self, obs: np.ndarray | None, world: World) -> np.ndarray:
@@ -103,8 +110,8 @@ class Rattle:
         i = min(things, key=lambda i: cost(positions[i].tolist()))
         (x, y), size = positions[i].tolist(), getattr(world.spec.entities[i], "extent", 0.0)
         if in_scoop(world, x, y, size=size, slack=0.05, inset=0.0):
-            self.wiggle = -self.wiggle
-            return np.array([math.cos(self.wiggle), math.sin(self.wiggle)]) * 0.5  # (ahead, left): hard left, right
+            self.wiggle = -self.wiggle  # hard left, then hard right
+            return action(world, (0.5 * math.cos(heading + self.wiggle), 0.5 * math.sin(heading + self.wiggle)))
         if not floor.sees(robot, (x, y)):
             return action(world, drive(world, *floor.waypoint(robot, (x, y))))
         spec = agent.spec  # type: ignore[union-attr]
@@ -148,8 +155,9 @@ class Macro:
 
 
 def takes_macros(scenario: Scenario) -> bool:
-    """Whether the scenario's agent is a driver, whose automatic reference chooses among macro-actions."""
-    return isinstance(scenario.agent, Driver)
+    """Whether the scenario's agent is a driver steered by velocities (a ``Box`` action space), whose automatic
+    reference chooses among macro-actions."""
+    return isinstance(scenario.agent, Driver) and isinstance(scenario.action_space, gym.spaces.Box)
 
 
 def driving_macros(spec: SceneSpec) -> list[Macro]:
