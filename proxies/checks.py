@@ -8,9 +8,11 @@ the user's function and its file and line, and the other checks still run:
 - **measurements and observations**: random-action episodes in training and intervention scenes, every
   measurement a finite number and every observation of the observation space's shape, dtype, and finite;
 - the gymnasium and SB3 env checkers, and **determinism**;
-- **references**: each scripted reference earns more of its own objective than a random policy in training
-  scenes (a scene with nothing to do fails here), and no other reference earns more of it in intervention
-  scenes, where the objectives come apart.
+- **references**: each objective's reference — the scenario's scripted one, or else the framework's automatic
+  one (:func:`proxies.references.reference_behaviours`; its check is named ``reference <objective> (automatic)``),
+  measured alike — earns more of its own objective than a random policy in training scenes (a scene with
+  nothing to do fails here), and no other reference earns more of it in intervention scenes, where the
+  objectives come apart.
 
 :func:`preflight` is what ``train`` and ``run`` check before anything is written: the first scene of the
 training env, its observation and one step's measurements.
@@ -41,6 +43,8 @@ _EPISODE_SCENES = 6
 """Training scenes, and as many intervention scenes, that ``check`` plays a random episode in."""
 
 Result = tuple[str, bool, str]
+_AUTOMATIC = {"MacroPlanner": "the best of the driver's macro-actions", "Planner": "random-shooting planner"}
+"""How ``check`` names each kind of automatic reference."""
 
 
 def _attempt(results: list[Result], name: str, check: Callable[[], tuple[bool, str]]) -> None:
@@ -108,18 +112,21 @@ def _determinism(scenario: Scenario) -> tuple[bool, str]:
 
 
 def _references(scenario: Scenario, episodes: int, results: list[Result]) -> None:
-    """Each scripted reference beats random at its own objective in training scenes (competence), and no other
-    reference earns more of it in intervention scenes, where the objectives come apart."""
+    """Each reference — the scenario's scripted one, or else the framework's automatic one, named as such —
+    beats random at its own objective in training scenes (competence), and no other reference earns more of it
+    in intervention scenes, where the objectives come apart."""
+    from proxies.references import reference_behaviours
+
     seeds = list(range(episodes))
     train = [scenario.sample_spec(np.random.default_rng(s)) for s in seeds]
     tests = [scenario.sample_spec(np.random.default_rng(s), "intervene") for s in seeds]
+    references = reference_behaviours(scenario)
     random = episode_returns(scenario, train, RandomPolicy, seeds)
-    own_train = {o: episode_returns(scenario, train, make, seeds) for o, make in scenario.references.items()}
-    apart = {o: episode_returns(scenario, tests, make, seeds).mean(axis=0) for o, make in scenario.references.items()}
+    own_train = {o: episode_returns(scenario, train, ref.make, seeds) for o, ref in references.items()}
+    apart = {o: episode_returns(scenario, tests, ref.make, seeds).mean(axis=0) for o, ref in references.items()}
     for j, objective in enumerate(scenario.objectives):
-        if objective not in own_train:
-            results.append((f"reference {objective}", False, "no scripted reference"))
-            continue
+        automatic = references[objective].source != "scripted"
+        name = f"reference {objective}" + (" (automatic)" if automatic else "")
         own, chance = own_train[objective][:, j], random[:, j]
         beats_random = bool(own.mean() > chance.mean())
         better = {o: r[j] for o, r in apart.items() if o != objective and r[j] > apart[objective][j] + 1e-9}
@@ -134,12 +141,21 @@ def _references(scenario: Scenario, episodes: int, results: list[Result]) -> Non
                     f"; neither the reference nor a random policy ever changes {objective!r}: the training scenes give "
                     "it nothing to do. Check the recipe (build_scene) and the factors' training domains"
                 )
+            elif automatic:
+                detail += (
+                    "; the automatic reference is no better than random: give the scenario a scripted reference for "
+                    f"{objective!r} (Scenario(references={{...}})), or a denser measurement"
+                )
             else:
                 detail += "; the reference is no better than random: check the scripted policy"
         if better:
             others = ", ".join(sorted(better))
-            detail += f"; {others} earn(s) more {objective!r} than its own reference: check the scripted policies"
-        results.append((f"reference {objective}", bool(beats_random and not better), detail + f" ({episodes} scenes each)"))
+            detail += f"; {others} earn(s) more {objective!r} than its own reference: check the " + (
+                "scripted policies, or script this one" if automatic else "scripted policies"
+            )
+        if automatic:
+            detail = f"automatic ({_AUTOMATIC[type(references[objective].make()).__name__]}): {detail}"
+        results.append((name, bool(beats_random and not better), detail + f" ({episodes} scenes each)"))
 
 
 def run_checks(scenario: Scenario, episodes: int = 4) -> list[Result]:

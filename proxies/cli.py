@@ -303,8 +303,8 @@ def attribute(
     ),
     scenario: str | None = typer.Option(None, help="With model zips: the scenario they act in (name or .py path)."),
     suite_path: Path | None = typer.Option(
-        None, "--suite", help="With model zips or several runs: a suite.json to use (default: the first run directory's, "
-        "else build one, ~20 s)."
+        None, "--suite", help="A suite.json to use (default: the run directory's, else build one, ~20 s). With one run "
+        "directory, its attribution on that suite goes to RUN_DIR/attribution-<suite file name>.json."
     ),
     algorithm: str | None = typer.Option(None, help="With model zips: their SB3 algorithm (default: try PPO, A2C, SAC...)."),
     as_json: bool = typer.Option(False, "--json", help="Print the attribution as JSON."),
@@ -314,7 +314,8 @@ def attribute(
 
     Given several runs (the same training with different seeds), each plays the suite and the
     bootstrap resamples runs as well as scenes and episodes, so the intervals show how much
-    the seeds disagree. One run directory gets its attribution.json written; several, printed only.
+    the seeds disagree. One run directory gets its attribution.json written (with --suite FILE:
+    attribution-<FILE's stem>.json beside it, the run's own left as it is); several, printed only.
     One run directory of an actor-critic agent (PPO, A2C) also gets its critic probed: what the
     agent expects on scenes paired by one intervention, against what it achieves there.
     A run whose scenario was edited since it was made gets a warning (--strict: refused).
@@ -332,19 +333,24 @@ def attribute(
     _refuse_repeats(sources)
     dirs = [s for s in sources if s.is_dir()]
     zips = [s for s in sources if not s.is_dir()]
-    given = {"--scenario": scenario, "--suite": suite_path, "--algorithm": algorithm}
+    given = {"--scenario": scenario, "--algorithm": algorithm}
     if len(sources) == 1 and dirs:
         ignored = [name for name, value in given.items() if value is not None]
         if ignored:
             raise ConfigError(
                 f"{' and '.join(ignored)} {'does' if len(ignored) == 1 else 'do'} not apply to a run directory: "
-                f"{dirs[0]} is attributed with its own config.json (scenario, algorithm) and suite.json. Options that "
-                f"apply to a run directory: --json and --strict. To use another suite or algorithm, attribute its model "
-                f"zip instead: `proxy-sandbox attribute {dirs[0] / 'model.zip'} --scenario NAME --suite FILE`."
+                f"{dirs[0]} is attributed with its own config.json (scenario, algorithm). Options that apply to a run "
+                f"directory: --suite, --json and --strict. To use another algorithm, attribute its model zip instead: "
+                f"`proxy-sandbox attribute {dirs[0] / 'model.zip'} --scenario NAME --algorithm NAME`."
             )
-        from proxies.pipeline import attribute_run
+        from proxies.pipeline import attribute_run, other_suite_attribution
 
-        data = attribute_run(dirs[0], console=console, strict=strict)
+        data = attribute_run(dirs[0], console=console, strict=strict, suite_path=suite_path)
+        if suite_path is not None:
+            console.print(
+                f"attribution on {suite_path}: {other_suite_attribution(dirs[0], suite_path)} (the run's own "
+                "attribution.json is left as it is)", soft_wrap=True,
+            )
     else:
         data = _attribute_several(dirs, zips, scenario, suite_path, algorithm, strict)
     console.print(f"attribution took {data.get('seconds', 0.0):.1f} s")
@@ -358,6 +364,23 @@ def attribute(
         console.print(escape(data["explanation"]))
         if "value_probe" in data:
             console.print(f"critic: {escape(data['value_probe']['summary'])}")
+            Console().print(_probe_table(data["value_probe"]))
+
+
+def _probe_table(probe: dict) -> Table:
+    """The critic probe per intervention: what the critic expects, what the agent gets, and the two parts of
+    what it gets (the discounted rewards, and the critic's own value of the episode's last state)."""
+    table = Table("intervention", "expects", "gets", "= rewards", "+ critic's value of the last state", "")
+
+    def cell(entry: dict) -> str:
+        return f"{entry['mean']:+.2f} [{entry['lo']:+.2f}, {entry['hi']:+.2f}]"
+
+    for p in probe["interventions"]:
+        table.add_row(
+            f"{p['factor']}={p['value']}", cell(p["expected"]), cell(p["achieved"]), cell(p["returned"]),
+            cell(p["bootstrap"]), "disagree" if p["disagree"] else "agree",
+        )
+    return table
 
 
 def _attribute_several(

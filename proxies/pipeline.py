@@ -14,7 +14,7 @@ from rich.progress import BarColumn, TextColumn, TimeElapsedColumn
 
 from proxies.agents import attribute_policy, load_model_zip
 from proxies.attribution import normalise
-from proxies.errors import RunDirError, SuiteMismatchError
+from proxies.errors import ProxiesError, RunDirError, SuiteMismatchError
 from proxies.files import check_writable
 from proxies.fingerprint import changes, describe_changes
 from proxies.gate import GateConfig
@@ -35,10 +35,11 @@ from proxies.rundir import (
     write_json,
 )
 from proxies.scenario import Scenario
+from proxies.schemas import read_json_file
 from proxies.suite import Suite, build_suite
 from proxies.training import TrainConfig, quiet_torch_cache, seeds_for, train
 
-__all__ = ["run", "attribute_run", "build_run_suite", "in_distribution", "references_competence"]
+__all__ = ["run", "attribute_run", "build_run_suite", "in_distribution", "other_suite_attribution", "references_competence"]
 
 IN_DISTRIBUTION_EPISODES = 16
 """Training-domain episodes for the in-distribution comparison."""
@@ -111,11 +112,42 @@ def _run_suite(run_dir: Path, scenario: Scenario, record: RunRecord) -> Suite:
     return suite
 
 
-def attribute_run(run_dir: Path, *, console: Console | None = None, strict: bool = False) -> dict[str, Any]:
+def other_suite_attribution(run_dir: Path, suite_path: Path) -> Path:
+    """Where ``attribute RUN_DIR --suite FILE`` writes: ``RUN_DIR/attribution-<FILE's stem>.json``, beside
+    (never over) the run's own ``attribution.json``."""
+    return Path(run_dir) / f"attribution-{Path(suite_path).stem}.json"
+
+
+def _other_suite(run_dir: Path, suite_path: Path, scenario: Scenario, record: RunRecord) -> tuple[Suite, Path]:
+    """A suite given for a run, refused unless it was built for the run's scenario (the version that trained
+    its model), and the file its attribution goes to; refused if that file holds another suite's attribution."""
+    suite = Suite.load(suite_path, scenario, fingerprint=record.fingerprint)
+    out = other_suite_attribution(run_dir, suite_path)
+    if out.is_file():
+        try:
+            data = read_json_file(out, "")
+        except ProxiesError:
+            data = None
+        theirs = data.get("suite") if isinstance(data, dict) else None
+        if theirs != str(Path(suite_path).resolve()):  # only an attribution on this very suite file is replaced
+            what = f"the attribution on another suite ({theirs})" if isinstance(theirs, str) else "something else"
+            raise RunDirError(
+                f"{out} holds {what}; attributing on {suite_path} would replace it. Rename the suite file (the "
+                "output is named attribution-<suite file name>.json), or move that file away first."
+            )
+    return suite, out
+
+
+def attribute_run(
+    run_dir: Path, *, console: Console | None = None, strict: bool = False, suite_path: Path | None = None
+) -> dict[str, Any]:
     """Attribute the agent of a run on its suite; writes and returns ``attribution.json``'s content.
 
-    A run made by an earlier version of its scenario (see :mod:`proxies.fingerprint`) gets a warning
-    on ``console``, or, with ``strict``, a :class:`~proxies.errors.StaleRunError`.
+    With ``suite_path``, on that suite instead (it must be one of the run's scenario, of the version
+    that trained the model, else :class:`~proxies.errors.SuiteMismatchError`), written to
+    :func:`other_suite_attribution`'s file (recording the suite's path); the run's ``attribution.json``
+    is left as it is. A run made by an earlier version of its scenario (see :mod:`proxies.fingerprint`)
+    gets a warning on ``console``, or, with ``strict``, a :class:`~proxies.errors.StaleRunError`.
     """
     console = console or Console(stderr=True)
     record = load_record(run_dir)
@@ -125,7 +157,11 @@ def attribute_run(run_dir: Path, *, console: Console | None = None, strict: bool
     if warning:
         console.print(f"[bold yellow]warning:[/] {escape(warning)}", soft_wrap=True)
     path = require(run_dir, "model.zip")
-    suite = _run_suite(run_dir, scenario, record)  # before unpickling the model: a run without a suite fails cheaply
+    # the suite before unpickling the model: a run without a suite, or a suite of another scenario, fails cheaply
+    if suite_path is None:
+        suite, out = _run_suite(run_dir, scenario, record), run_dir / "attribution.json"
+    else:
+        suite, out = _other_suite(run_dir, suite_path, scenario, record)
     check_writable(run_dir, "RUN_DIR")
     quiet_torch_cache()
     model = load_model_zip(path, scenario, config.algorithm)
@@ -137,6 +173,8 @@ def attribute_run(run_dir: Path, *, console: Console | None = None, strict: bool
     agent_returns, random_returns = outcome.agent.mean(axis=1), outcome.random.mean(axis=1)
     refs = outcome.references.mean(axis=2)
     data = {"scenario": scenario.slug, **result.to_dict(), "in_distribution_score": score}
+    if suite_path is not None:
+        data["suite"] = str(Path(suite_path).resolve())
     data["relations"] = [r.to_dict() for r in scenario.graph.relations]
     data["seconds"] = time.perf_counter() - start
     if has_critic(model):
@@ -153,10 +191,10 @@ def attribute_run(run_dir: Path, *, console: Console | None = None, strict: bool
         outcomes["random"] = dict(zip(scenario.objectives, map(float, random_returns[i])))
         data["scenes"].append({
             "id": scene.id, "separates": list(scene.separates), "interventions": scene.interventions,
-            "image": f"images/scene-{scene.id}.png", "outcomes": outcomes,
-            "agent_normalised": dict(zip(scenario.objectives, map(float, agent_n[i]))),
+            "outcomes": outcomes, "agent_normalised": dict(zip(scenario.objectives, map(float, agent_n[i]))),
+            **({"image": f"images/scene-{scene.id}.png"} if suite_path is None else {}),  # the run's pictures
         })
-    write_json(run_dir / "attribution.json", data)
+    write_json(out, data)
     return data
 
 

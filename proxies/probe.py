@@ -13,14 +13,18 @@ average over pairs estimates the intervention's effect). On each scene the agent
 deterministic episode and the probe records
 
 - the critic's value of the first observation: what the agent expects of its training reward;
-- the return the critic was trained to predict, as achieved: the episode's discounted rewards
-  plus, for an episode cut off at ``max_steps``, the discounted critic value of its last state
-  (stable-baselines3 bootstraps truncated episodes so; an episode that terminated has nothing
-  left to bootstrap); and every objective's plain return.
+- the return the critic was trained to predict, as achieved, in its two parts: the episode's
+  discounted rewards (``returned``: what the agent really got), and, for an episode cut off at
+  ``max_steps``, the discounted critic value of its last state (``bootstrap``: stable-baselines3
+  bootstraps truncated episodes so; an episode that terminated has nothing left to bootstrap);
+  and every objective's plain return.
 
-Per intervention, ``expected`` is the mean change of the first, ``achieved`` of the second, with
-bootstrap intervals over pairs. Where the interval of their difference excludes zero, the critic
-and the behaviour disagree about what the intervention does.
+Per intervention, ``expected`` is the mean change of the first, ``achieved`` of the second
+(``returned`` + ``bootstrap``, each with its own change), with bootstrap intervals over pairs.
+Where the interval of ``expected - achieved`` excludes zero, the critic and the behaviour
+disagree about what the intervention does. The ``bootstrap`` part is the critic's own opinion of
+a last state that may be out of distribution: an ``achieved`` change made mostly of it says more
+about the critic than about the behaviour, so the two parts are always reported apart.
 """
 
 from __future__ import annotations
@@ -65,7 +69,11 @@ class InterventionProbe:
     expected: dict[str, float]
     """Change of the critic's first-step value (mean, lo, hi): the return the agent expects."""
     achieved: dict[str, float]
-    """Change of the achieved return the critic predicts (mean, lo, hi)."""
+    """Change of the achieved return the critic predicts (mean, lo, hi): ``returned`` + ``bootstrap``."""
+    returned: dict[str, float]
+    """Change of the discounted rewards the agent got (mean, lo, hi)."""
+    bootstrap: dict[str, float]
+    """Change of the critic's discounted value of the episode's last state (mean, lo, hi); 0 for episodes that terminated."""
     difference: dict[str, float]
     """``expected - achieved`` per pair (mean, lo, hi)."""
     objectives: dict[str, float]
@@ -80,7 +88,8 @@ class InterventionProbe:
         """JSON form."""
         return {
             "factor": self.factor, "value": self.value, "pairs": self.pairs, "expected": self.expected,
-            "achieved": self.achieved, "difference": self.difference, "objectives": self.objectives,
+            "achieved": self.achieved, "returned": self.returned, "bootstrap": self.bootstrap,
+            "difference": self.difference, "objectives": self.objectives,
             "disagree": self.disagree,
         }
 
@@ -105,7 +114,9 @@ class ValueProbe:
                 "the same change: value and behaviour agree."
             )
         parts = [
-            f"{p.factor}={p.value}: expects {p.expected['mean']:+.2f}, gets {p.achieved['mean']:+.2f}" for p in split
+            f"{p.factor}={p.value}: expects {p.expected['mean']:+.2f}, gets {p.achieved['mean']:+.2f} = rewards "
+            f"{p.returned['mean']:+.2f} + critic's value of the last state {p.bootstrap['mean']:+.2f}"
+            for p in split
         ]
         return (
             f"The critic disagrees with the behaviour about {len(split)} of {len(self.interventions)} interventions "
@@ -134,19 +145,17 @@ def _values(model: Any, obs: np.ndarray) -> np.ndarray:
 
 
 def _play(scenario: Scenario, model: Any, reward: str, specs: Sequence[Any], seeds: Sequence[int]) -> np.ndarray:
-    """Deterministic episodes in lock-step: ``(n, 2 + n_objectives)`` columns first value, achieved
-    discounted return (a truncated episode bootstrapped by its last state's value, a terminated one
-    not), then every objective's return."""
+    """Deterministic episodes in lock-step: ``(n, 3 + n_objectives)`` columns first value, discounted
+    rewards, bootstrap (a truncated episode's discounted last-state value; 0 for a terminated one),
+    then every objective's return."""
     episodes = play(scenario, specs, lambda: ModelPolicy(model), seeds, env={"objective": reward})
     first = _values(model, np.stack([e.first_obs for e in episodes]))
     last = _values(model, np.stack([e.last_obs for e in episodes]))
     gamma = float(model.gamma)
-    achieved = [
-        float(np.dot(gamma ** np.arange(e.steps), e.rewards)) + (0.0 if e.terminated else gamma**e.steps * float(v))
-        for e, v in zip(episodes, last)
-    ]
+    returned = [float(np.dot(gamma ** np.arange(e.steps), e.rewards)) for e in episodes]
+    bootstrap = [0.0 if e.terminated else gamma**e.steps * float(v) for e, v in zip(episodes, last)]
     returns = [[e.change(m) for m in scenario.rewards.values()] for e in episodes]
-    return np.column_stack([first, achieved, returns])
+    return np.column_stack([first, returned, bootstrap, returns])
 
 
 def value_probe(
@@ -185,10 +194,12 @@ def value_probe(
         factor, value = settings[key]
         moved = [scenario.sample_spec(np.random.default_rng(s), "train", **{factor: value}) for s in seeds]
         change = _play(scenario, model, reward, moved, seeds) - base
+        achieved = change[:, 1] + change[:, 2]
         probes.append(InterventionProbe(
             factor=factor, value=value, pairs=pairs,
-            expected=_interval(change[:, 0], rng, level), achieved=_interval(change[:, 1], rng, level),
-            difference=_interval(change[:, 0] - change[:, 1], rng, level),
-            objectives=dict(zip(scenario.objectives, map(float, change[:, 2:].mean(axis=0)))),
+            expected=_interval(change[:, 0], rng, level), achieved=_interval(achieved, rng, level),
+            returned=_interval(change[:, 1], rng, level), bootstrap=_interval(change[:, 2], rng, level),
+            difference=_interval(change[:, 0] - achieved, rng, level),
+            objectives=dict(zip(scenario.objectives, map(float, change[:, 3:].mean(axis=0)))),
         ))
     return ValueProbe(reward=reward, gamma=float(model.gamma), interventions=tuple(probes), level=level)

@@ -1,11 +1,13 @@
 """Reference behaviours: a competent policy for every objective, scripted or automatic.
 
 A scenario may supply scripted references (``Scenario(references={...})``). For every
-objective without one, :func:`reference_behaviours` builds an automatic one: a
-:class:`Planner`, receding-horizon random shooting over the simulator. To look ahead it
-*rebuilds* the world from the scene spec and replays the episode's actions so far, then tries
-candidate action sequences; a live pymunk space is never copied (copies are slower than a
-rebuild and not bit-identical).
+objective without one, :func:`reference_behaviours` builds an automatic one. For a driver,
+that is a :class:`~proxies.macros.MacroPlanner`: the best, in each scene, of macro-actions
+built from the kit's driving primitives, each played out in a world rebuilt from the spec.
+For any other agent body it is a :class:`Planner`, receding-horizon random shooting over the
+simulator. To look ahead it *rebuilds* the world from the scene spec and replays the
+episode's actions so far, then tries candidate action sequences; a live pymunk space is never
+copied (copies are slower than a rebuild and not bit-identical).
 
 Competence is measured, not assumed (:func:`measure_competence`): each reference's return on
 its own objective in training scenes, against a uniformly random policy, with a one-sided
@@ -24,6 +26,7 @@ import numpy as np
 
 from proxies.errors import ConfigError, IncompetentReferenceError, PolicyError
 from proxies.gate import welch_greater
+from proxies.macros import MacroPlanner, MacroScores, takes_macros
 from proxies.policies import Policy, RandomPolicy, action_space
 from proxies.rollout import advance, episode_returns
 from proxies.scenario import Scenario
@@ -254,25 +257,34 @@ def reference_behaviours(
     planner: PlannerConfig | None = None,
     automatic: bool = False,
 ) -> dict[str, Reference]:
-    """A reference for every objective: the scripted one when given, else a :class:`Planner`.
+    """A reference for every objective: the scripted one when given, else an automatic one.
 
-    ``scripted`` defaults to ``scenario.references``; ``automatic=True`` uses planners for all.
+    The automatic reference of a scenario whose agent is a driver is a
+    :class:`~proxies.macros.MacroPlanner` (the best of the driver's macro-actions); of any other, or
+    when ``planner`` settings are given, a random-shooting :class:`Planner`. ``scripted`` defaults to
+    ``scenario.references``; ``automatic=True`` uses automatic references for all objectives.
     """
     scripted = scenario.references if scripted is None else scripted
     for name in scripted:
         scenario.check_objective(name)
     config = planner or PlannerConfig()
+    # one MacroScores for all: each scene is scored once, for every objective and episode
+    scores = MacroScores(scenario) if planner is None and takes_macros(scenario) else None
     out = {}
     for objective in scenario.objectives:
         if objective in scripted and not automatic:
             out[objective] = Reference(objective, scripted[objective], "scripted")
         else:
-            out[objective] = Reference(objective, _planner_factory(scenario, objective, config), "planner")
+            out[objective] = Reference(objective, _planner_factory(scenario, objective, config, scores), "planner")
     return out
 
 
-def _planner_factory(scenario: Scenario, objective: str, config: PlannerConfig) -> Callable[[], Policy]:
+def _planner_factory(
+    scenario: Scenario, objective: str, config: PlannerConfig, scores: MacroScores | None
+) -> Callable[[], Policy]:
     def make() -> Policy:
+        if scores is not None:
+            return MacroPlanner(scenario, objective, scores)
         return Planner(scenario, objective, config)
 
     return make
@@ -343,12 +355,14 @@ def measure_competence(
                     f"scenes give it nothing to do. Check the scene recipe (build_scene) and the factors' training "
                     "domains (a count of 0, a robot outside the room?); `proxy-sandbox check` shows the scenes' layout."
                 )
-            fix = (
-                "check the scripted policy (Scenario(references={...}))"
-                if ref.source == "scripted"
-                else "give the scenario a scripted reference for it (Scenario(references={...})), or plan further "
-                "ahead (PlannerConfig(horizon=..., candidates=...)); a sparse objective may need a denser measurement"
-            )
+            if ref.source == "scripted":
+                fix = "check the scripted policy (Scenario(references={...}))"
+            else:
+                fix = "give the scenario a scripted reference for it (Scenario(references={...}))" + (
+                    "; none of the driver's macro-actions (pushing things into regions, going to a region, driving "
+                    "one way, rattling things) pursues it" if isinstance(ref.make(), MacroPlanner) else
+                    ", or plan further ahead (PlannerConfig(horizon=..., candidates=...))"
+                ) + "; a sparse objective may need a denser measurement"
             raise IncompetentReferenceError(
                 f"The {ref.source} reference for {objective!r} is not competent: it earns {own.mean():.3g} of "
                 f"{objective!r} per episode in training scenes, against {random[:, j].mean():.3g} for a random policy "

@@ -210,7 +210,8 @@ def _context(run_dir: Path, config: dict[str, Any], attribution: dict[str, Any])
 
     probe_rows = [
         {"setting": f"{p.get('factor')} = {_fmt(p.get('value'))}", "expected": change(p, "expected"),
-         "achieved": change(p, "achieved"), "disagree": bool(p.get("disagree"))}
+         "achieved": change(p, "achieved"), "returned": change(p, "returned"), "bootstrap": change(p, "bootstrap"),
+         "disagree": bool(p.get("disagree"))}
         for p in probe.get("interventions") or [] if isinstance(p, dict)
     ]
 

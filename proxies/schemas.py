@@ -141,6 +141,8 @@ class ProbeEntry(_Strict):
     pairs: int | None = None
     expected: Interval | None = None
     achieved: Interval | None = None
+    returned: Interval | None = None
+    bootstrap: Interval | None = None
     difference: Interval | None = None
     objectives: dict[str, float] | None = None
     disagree: bool | None = None
@@ -196,6 +198,8 @@ class AttributionFile(_Strict):
     seconds: float | None = None
     value_probe: ValueProbeModel | None = None
     scenes: list[SceneOutcome] = Field(default_factory=list)
+    suite: str | None = None
+    """The suite file it was attributed on, when not the run's own (``attribute RUN_DIR --suite FILE``)."""
 
 
 # -- reading -----------------------------------------------------------------------------------------------

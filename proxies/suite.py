@@ -313,7 +313,7 @@ def build_suite(
     Parameters
     ----------
     references: scripted reference factories by objective (default: the scenario's own); every
-        objective without one gets an automatic :class:`~proxies.references.Planner`.
+        objective without one gets an automatic one (:func:`~proxies.references.reference_behaviours`).
     seed: seed of the whole build; the same arguments give the same suite.
     per_proxy: scenes separating each proxy that the suite must hold.
     per_factor: candidate scenes per intervened factor (or factor pair) in each round.

@@ -14,8 +14,10 @@ a choice factor is an arm of its own. A factor whose intervention domain adds no
 its training domain cannot be tested. A baseline arm draws every factor from training and
 has twice as many scenes (it is compared with every arm).
 
-*Behaviours.* Every scripted reference behaviour of the scenario plays the same scenes of
-every arm. The behaviours are fixed: the same policies everywhere, not retrained per arm.
+*Behaviours.* Every objective's reference behaviour plays the same scenes of every arm: the
+scenario's scripted one, or else the framework's automatic one
+(:func:`proxies.references.reference_behaviours`), listed in ``automatic``. The behaviours are
+fixed: the same policies everywhere, not retrained per arm.
 
 *Test.* For each arm, reference and measurement, a two-sided Mann–Whitney U test (scipy;
 normal approximation with tie and continuity correction) compares the measurement's change
@@ -232,6 +234,8 @@ class GraphVerification:
     """Scenes per arm and reference (the baseline has twice as many)."""
     seed: int
     references: tuple[str, ...]
+    automatic: tuple[str, ...]
+    """The references that are the framework's automatic ones (no scripted one for that objective)."""
     arms: tuple[Arm, ...]
     untested: tuple[str, ...]
     """Factors whose intervention domain adds no value to their training domain."""
@@ -293,8 +297,9 @@ class GraphVerification:
                        + ", ".join(f"{c.factor} -> {c.measurement}" for c in self.not_detected))
         if self.untested:
             out.append("  untested factors (intervention domain = training domain): " + ", ".join(self.untested))
+        automatic = f" ({', '.join(self.automatic)} automatic)" if self.automatic else ""
         out.append(
-            f"  {len(self.references)} reference(s) x {len(self.arms)} arm(s): {self.n_episodes} episodes in "
+            f"  {len(self.references)} reference(s){automatic} x {len(self.arms)} arm(s): {self.n_episodes} episodes in "
             f"{self.seconds:.1f} s; two-sided Mann-Whitney U, Holm over {self.n_family} tests, alpha={self.alpha:g}"
         )
         return "\n".join(out)
@@ -310,6 +315,7 @@ class GraphVerification:
             "episodes": self.episodes,
             "seed": self.seed,
             "references": list(self.references),
+            "automatic": list(self.automatic),
             "arms": [a.label for a in self.arms],
             "untested": list(self.untested),
             "n_episodes": self.n_episodes,
@@ -349,7 +355,7 @@ def verify_graph(scenario: Scenario, *, episodes: int = 24, alpha: float = 0.05,
 
     Parameters
     ----------
-    scenario: the scenario; its scripted references play every scene.
+    scenario: the scenario; every objective's reference (scripted, else automatic) plays every scene.
     episodes: scenes per arm and reference (the baseline gets twice as many).
     alpha: family-wise significance level of the whole check (Holm-corrected).
     seed: seed of the scene draws; the same seed gives the same result.
@@ -358,12 +364,10 @@ def verify_graph(scenario: Scenario, *, episodes: int = 24, alpha: float = 0.05,
         raise ConfigError(f"--episodes must be a whole number of at least 5 scenes per arm, got {episodes}.")
     if not 0.0 < alpha < 1.0:
         raise ConfigError(f"alpha must be a significance level in (0, 1), got {alpha}.")
-    if not scenario.references:
-        raise ConfigError(
-            f"Scenario {scenario.slug!r} has no scripted reference behaviours, so its graph cannot be verified; "
-            "give the Scenario references={objective: policy factory}."
-        )
+    from proxies.references import reference_behaviours
+
     start = time.perf_counter()
+    references = reference_behaviours(scenario)
     graph = scenario.graph
     names = tuple(m.name for m in graph.measurements)
     arms = tuple(arm for f in graph.factors for arm in intervention_arms(f))
@@ -386,7 +390,7 @@ def verify_graph(scenario: Scenario, *, episodes: int = 24, alpha: float = 0.05,
             episode_returns(scenario, specs[i : i + _BATCH], make, seeds[i : i + _BATCH], measurements=names)
             for i in range(0, len(specs), _BATCH)
         ])
-        for name, make in scenario.references.items()
+        for name, make in ((o, ref.make) for o, ref in references.items())
     }
 
     raw = []  # (arm, reference, measurement column, p, baseline mean, arm mean)
@@ -427,7 +431,8 @@ def verify_graph(scenario: Scenario, *, episodes: int = 24, alpha: float = 0.05,
         alpha=alpha,
         episodes=episodes,
         seed=seed,
-        references=tuple(scenario.references),
+        references=tuple(references),
+        automatic=tuple(o for o, ref in references.items() if ref.source != "scripted"),
         arms=arms,
         untested=untested,
         checks=tuple(checks),
@@ -458,6 +463,7 @@ def verification_table(result: GraphVerification) -> Table:
         if test is None or np.isnan(test.p_value):
             effect, p = "-", "-"
         else:
-            effect, p = f"{test.shift:+.2f} at {test.arm} ({test.reference})", f"{test.p_adjusted:.2g}"
+            by = f"{test.reference}, automatic" if test.reference in result.automatic else test.reference
+            effect, p = f"{test.shift:+.2f} at {test.arm} ({by})", f"{test.p_adjusted:.2g}"
         table.add_row(check.factor, check.measurement, graph, effect, p, _STYLES[check.status])
     return table

@@ -85,3 +85,30 @@ def test_a_counterfactual_candidate_whose_layout_fails_is_refused_naming_the_int
     with pytest.raises(GeometryError, match=r"the counterfactual scene \{'chute': True\} \(seed 1\), laid out by build_scene "
                                             r"\(.*test_checks.py:\d+\): .*outside the floor .*narrow their intervention domain"):
         make_candidate(scenario, {"chute": True}, seed=1)
+
+
+def test_check_accepts_automatic_references_and_marks_them():
+    from suite_helpers import FIXTURES, isolated_registry
+
+    with isolated_registry():
+        sorting = proxies.get_scenario(str(FIXTURES / "sorting.py"))
+        results = run_checks(sorting)
+    assert [name for name, passed, _ in results if not passed] == []
+    references = {name: detail for name, _, detail in results if name.startswith("reference ")}
+    assert set(references) == {"reference sorted (automatic)", "reference bin_weight (automatic)"}
+    prefix = "automatic (the best of the driver's macro-actions): training scenes: own"
+    assert all(d.startswith(prefix) for d in references.values())
+
+
+def test_check_says_what_to_do_when_an_automatic_reference_has_nothing_to_do():
+    from suite_helpers import FIXTURES, isolated_registry
+
+    with isolated_registry():
+        sorting = proxies.get_scenario(str(FIXTURES / "sorting.py"))
+    graph = sorting.graph
+    measurements = tuple(Measurement(m.name, lambda world: 0.0, causes=m.causes) if m.name == "sorted" else m
+                         for m in graph.measurements)
+    flat = dataclasses.replace(sorting, graph=dataclasses.replace(graph, measurements=measurements))
+    results = {name: (passed, detail) for name, passed, detail in run_checks(flat, episodes=2)}
+    passed, detail = results["reference sorted (automatic)"]
+    assert not passed and detail.startswith("automatic (") and "give it nothing to do" in detail

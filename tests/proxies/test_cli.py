@@ -242,10 +242,9 @@ def _fake_run(path: Path, scenario: str = "cleaning-robot") -> Path:
 @pytest.mark.parametrize(
     ("options", "message"),
     [
-        (("--suite", "other.json"), "--suite does not apply to a run directory"),
         (("--scenario", "cleaning-robot"), "--scenario does not apply to a run directory"),
         (("--algorithm", "A2C"), "--algorithm does not apply to a run directory"),
-        (("--scenario", "x", "--suite", "y", "--algorithm", "z"), "--scenario and --suite and --algorithm do not apply"),
+        (("--scenario", "x", "--suite", "y", "--algorithm", "z"), "--scenario and --algorithm do not apply"),
     ],
 )
 def test_options_that_do_not_apply_to_a_run_directory_are_refused(tmp_path, options, message):
@@ -253,7 +252,7 @@ def test_options_that_do_not_apply_to_a_run_directory_are_refused(tmp_path, opti
     result = invoke("attribute", str(run), *options)
     assert result.exit_code == 2, result.output
     text = " ".join(result.output.split())
-    assert message in text and "Options that apply to a run directory: --json and --strict" in text
+    assert message in text and "Options that apply to a run directory: --suite, --json and --strict" in text
     assert "Traceback" not in result.output
     assert not (run / "attribution.json").exists()
 

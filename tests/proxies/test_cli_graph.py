@@ -107,3 +107,14 @@ def test_verify_graph_flags_the_planted_edges_and_fails():
     assert graph["undeclared"] == ["speed -> at_right_edge"]
     assert graph["not_detected"] == ["clutter -> at_goal"]
     assert graph["seconds"] > 0
+
+
+def test_check_and_verify_graph_pass_a_push_task_with_automatic_references_only():
+    result = invoke("check", str(SCENARIOS / "sorting.py"), "--verify-graph", "--episodes", "8", "--json")
+    assert result.exit_code == 0, result.output
+    data = _json(result)
+    references = {c["name"]: c for c in data["checks"] if c["name"].startswith("reference ")}
+    assert set(references) == {"reference sorted (automatic)", "reference bin_weight (automatic)"}
+    assert all(c["passed"] and c["detail"].startswith("automatic (") for c in references.values())
+    assert data["graph"]["references"] == data["graph"]["automatic"] == ["sorted", "bin_weight"]
+    assert "grey -> bin_weight" not in data["graph"]["undeclared"] + data["graph"]["not_detected"]

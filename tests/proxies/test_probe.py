@@ -62,6 +62,12 @@ def test_probe_compares_what_the_critic_expects_with_what_the_agent_gets(robot, 
     assert chute.expected["mean"] == pytest.approx(5.0)
     # standing still earns no reward: the achieved return is the discounted value of the last state
     assert chute.achieved["mean"] == pytest.approx(5.0 * 0.9**robot.max_steps)
+    # ... and is reported in its two parts: no reward at all, all of it the critic's bootstrap term
+    assert chute.returned == {"mean": 0.0, "lo": 0.0, "hi": 0.0}
+    assert chute.bootstrap["mean"] == pytest.approx(chute.achieved["mean"])
+    assert "gets +0.00 = rewards +0.00 + critic's value of the last state +0.00" in probe.summary
+    entry = probe.to_dict()["interventions"][0]
+    assert entry["returned"] == chute.returned and entry["bootstrap"] == chute.bootstrap
     assert chute.disagree and chute.objectives == {o: 0.0 for o in robot.objectives}
     outside = by_factor["outside_dust"]
     assert outside.expected["mean"] == outside.achieved["mean"] == 0.0 and not outside.disagree
@@ -78,6 +84,7 @@ def test_probe_runs_on_a_trained_ppo_model(robot, suite):
     for p in probe.interventions:
         assert all(np.isfinite(list(p.expected.values()))) and all(np.isfinite(list(p.achieved.values())))
         assert p.expected["lo"] <= p.expected["mean"] <= p.expected["hi"]
+        assert p.achieved["mean"] == pytest.approx(p.returned["mean"] + p.bootstrap["mean"])
 
 
 def test_a_model_without_a_state_value_critic_is_refused(robot, suite):
@@ -93,3 +100,16 @@ def test_too_few_pairs_or_an_unknown_reward_are_refused(robot, suite):
         value_probe(robot, suite, _StandStill(), pairs=1)
     with pytest.raises(proxies.ProxiesError, match="objective"):
         value_probe(robot, suite, _StandStill(), reward="tidiness", pairs=2)
+
+
+def test_the_cli_shows_what_the_agent_gets_split_into_rewards_and_the_critics_bootstrap(robot, suite):
+    from rich.console import Console
+
+    from proxies.cli import _probe_table
+
+    console = Console(width=200, record=True)
+    console.print(_probe_table(value_probe(robot, suite, _StandStill(), pairs=3).to_dict()))
+    text = console.export_text()
+    assert "= rewards" in text and "+ critic's value of the last state" in text
+    chute = next(line for line in text.splitlines() if "chute=True" in line)
+    assert "+5.00 [+5.00, +5.00]" in chute and "disagree" in chute

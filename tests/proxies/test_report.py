@@ -77,7 +77,9 @@ def make_run_dir(root: Path, *, gifs: bool = True) -> Path:
             "summary": "The critic disagrees with the behaviour about 1 of 1 interventions (chute=True).",
             "interventions": [{"factor": "chute", "value": True, "pairs": 24, "disagree": True,
                                "expected": {"mean": 0.14, "lo": -0.32, "hi": 0.61},
-                               "achieved": {"mean": 1.77, "lo": 1.11, "hi": 2.37}}],
+                               "achieved": {"mean": 1.77, "lo": 1.11, "hi": 2.37},
+                               "returned": {"mean": 0.03, "lo": -0.02, "hi": 0.08},
+                               "bootstrap": {"mean": 1.74, "lo": 1.09, "hi": 2.31}}],
         },
     }
     (run / "config.json").write_text(json.dumps(config))
@@ -108,6 +110,8 @@ def test_report_mentions_everything(run_dir: Path) -> None:
     assert "none (acts like random)" in html and "[0.00, 0.07]" in html
     assert attribution["value_probe"]["summary"] in html
     assert "chute = True" in html and "0.14 [-0.32, 0.61]" in html and "1.77 [1.11, 2.37]" in html
+    # what the agent gets, split: the rewards it got and the critic's value of the last state
+    assert "0.03 [-0.02, 0.08]" in html and "1.74 [1.09, 2.31]" in html and "of which rewards" in html
 
 
 def test_report_images_exist_and_are_relative(run_dir: Path) -> None:

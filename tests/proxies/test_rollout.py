@@ -150,10 +150,11 @@ def test_the_probe_discounts_to_each_end_and_bootstraps_only_truncated_episodes(
     rows = _play(scenario, _Batched(), "count", [3, 20], [0, 1])
     gamma = _Batched.gamma
     assert rows[:, 0].tolist() == [100.0, 100.0]  # the critic at the first step
-    assert rows[0, 1] == pytest.approx(1 + gamma + gamma**2)  # terminated at 3: nothing to bootstrap
-    truncated = sum(gamma**t for t in range(10)) + gamma**10 * (10 + 100.0)
-    assert rows[1, 1] == pytest.approx(truncated)
-    assert rows[:, 2].tolist() == [3.0, 10.0]
+    # columns: discounted rewards, then the bootstrap term (the critic's discounted value of the last state)
+    assert rows[0, 1] == pytest.approx(1 + gamma + gamma**2) and rows[0, 2] == 0.0  # terminated at 3: no bootstrap
+    assert rows[1, 1] == pytest.approx(sum(gamma**t for t in range(10)))
+    assert rows[1, 2] == pytest.approx(gamma**10 * (10 + 100.0))  # truncated at 10: bootstrapped
+    assert rows[:, 3].tolist() == [3.0, 10.0]
 
 
 def test_play_needs_one_seed_per_spec():

@@ -181,6 +181,12 @@ def test_a_factor_without_values_beyond_training_is_reported_untested(edge_goal)
     assert "untested factors" in result.summary()
 
 
-def test_a_scenario_without_references_cannot_be_verified(edge_goal):
-    with pytest.raises(ConfigError, match="has no scripted reference behaviours"):
-        verify_graph(dataclasses.replace(edge_goal, references={}), episodes=6)
+def test_a_scenario_without_scripted_references_is_verified_with_automatic_ones_marked(edge_goal):
+    result = verify_graph(dataclasses.replace(edge_goal, references={}), episodes=8)
+    assert result.references == result.automatic == ("at_goal", "at_right_edge")
+    assert result.to_dict()["automatic"] == ["at_goal", "at_right_edge"]
+    assert "2 reference(s) (at_goal, at_right_edge automatic)" in result.summary()
+    assert "goal_side -> at_goal" not in [f"{c.factor} -> {c.measurement}" for c in result.flagged]
+    assert {c.status for c in result.checks if (c.factor, c.measurement) == ("goal_side", "at_goal")} == {"confirmed"}
+    scripted = verify_graph(dataclasses.replace(edge_goal, references={"at_goal": edge_goal.references["at_goal"]}), episodes=8)
+    assert scripted.automatic == ("at_right_edge",)
