@@ -76,9 +76,9 @@ def _in_physics_callback(frame: FrameType | None) -> bool:
 
 
 _DEFERRED: list[int] = []
-"""Signals that came under a physics callback, to be handled again a moment later."""
+"""Signals that came under a physics callback, or whose stop was dropped, to be handled again a moment later."""
 _RETRY = 0.002
-"""How long a deferred signal waits [s]: a callback takes microseconds."""
+"""How long a deferred signal waits [s]: a callback takes microseconds (one that comes under another is deferred again)."""
 
 
 def _defer(signum: int) -> None:

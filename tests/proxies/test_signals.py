@@ -192,7 +192,7 @@ def test_validate_without_out_removes_its_temporary_folder_when_stopped(tmp_path
     assert list(tmp.iterdir()) == []  # no validate-* left behind (and no empty torchinductor_* either)
 
 
-def _world() -> object:
+def _world():
     from sandbox import Body, Driver, SceneSpec, Wall, World
 
     return World(SceneSpec(width=4.0, height=2.0, entities=(*Wall.around(4.0, 2.0), Body(x=2.0, y=1.0), Driver(x=1.0, y=1.0))))
@@ -260,9 +260,9 @@ def test_a_signal_during_a_garbage_collection_that_frees_worlds_still_stops_the_
     killer = subprocess.Popen(["sh", "-c", command], stdin=read)
     os.close(read)
     ballast = [[] for _ in range(1_000_000)]  # a pass over a million objects takes tens of milliseconds
-    for _ in range(20):
-        world = _world()
-        world.itself = world  # a cycle: only the collector frees it
+    worlds = [_world() for _ in range(20)]
+    for world in worlds:
+        world.itself = world  # a cycle: once dropped, only the collector frees it
 
     def started(phase: str, info: dict) -> None:
         gc.callbacks.remove(started)
@@ -270,7 +270,7 @@ def test_a_signal_during_a_garbage_collection_that_frees_worlds_still_stops_the_
 
     try:
         with _command_handlers(), pytest.raises(KeyboardInterrupt), terminate_raises():
-            del world
+            del worlds, world
             gc.callbacks.append(started)
             gc.collect()
             killer.wait(timeout=60)  # the stop comes here if the killer was slow,
