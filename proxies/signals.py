@@ -13,6 +13,11 @@ Two behaviours, one per kind of work:
 The command line turns both into a one-line message and exit code 128 + the signal's number
 (130 for SIGINT, 143 for SIGTERM). Handlers are installed only in the main thread, and a signal
 the parent process ignores (a background job's SIGINT) stays ignored.
+
+A stop is never lost where Python cannot raise: under a pymunk callback the handler does not raise
+(the callback's work is the simulation's), and a stop raised where CPython prints and drops the
+exception (a destructor, such as pymunk's, which the garbage collector runs; a ``__del__``; a weakref
+callback) reaches ``sys.unraisablehook``. Either way the signal is handled again a moment later.
 """
 
 from __future__ import annotations
@@ -20,9 +25,11 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from types import FrameType
+from typing import Any
 
 __all__ = ["Terminated", "StopRequest", "terminate_raises", "signal_name", "exit_code"]
 
@@ -69,9 +76,16 @@ def _in_physics_callback(frame: FrameType | None) -> bool:
 
 
 _DEFERRED: list[int] = []
-"""Signals that came under a physics callback, to be handled again a moment later."""
+"""Signals that came under a physics callback, or whose stop was dropped, to be handled again a moment later."""
 _RETRY = 0.002
-"""How long a deferred signal waits [s]: a callback takes microseconds."""
+"""How long a deferred signal waits [s]: a callback takes microseconds (one that comes under another is deferred again)."""
+
+
+def _defer(signum: int) -> None:
+    """Handle ``signum`` again in a moment (:data:`_RETRY`), through SIGALRM."""
+    _DEFERRED.append(signum)
+    signal.signal(signal.SIGALRM, _redeliver)
+    signal.setitimer(signal.ITIMER_REAL, _RETRY)
 
 
 def _redeliver(alarm: int, frame: FrameType | None) -> None:
@@ -85,25 +99,48 @@ def _redeliver(alarm: int, frame: FrameType | None) -> None:
             os.kill(os.getpid(), signum)
 
 
-def _raise(signum: int, frame: FrameType | None, exc: BaseException) -> None:
-    """Raise ``exc`` for ``signum``; under a physics callback, handle the signal again a moment later
-    instead, once the callback has returned to the physics step."""
-    if _in_physics_callback(frame):
-        _DEFERRED.append(signum)
-        signal.signal(signal.SIGALRM, _redeliver)
-        signal.setitimer(signal.ITIMER_REAL, _RETRY)
-        return
-    raise exc
+def _stop(signum: int) -> KeyboardInterrupt:
+    """The exception a stop by ``signum`` raises, marked with its ``signum``."""
+    if signum != signal.SIGINT:
+        return Terminated(signum)
+    exc = KeyboardInterrupt()
+    exc.signum = signum  # type: ignore[attr-defined]
+    return exc
 
 
 def _raise_stop(signum: int, frame: FrameType | None) -> None:
-    _raise(signum, frame, KeyboardInterrupt() if signum == signal.SIGINT else Terminated(signum))
+    """Raise the stop; under a physics callback, handle the signal again a moment later instead, once the
+    callback has returned to the physics step."""
+    if _in_physics_callback(frame):
+        _defer(signum)
+        return
+    raise _stop(signum)
+
+
+@contextlib.contextmanager
+def _dropped_stops_redelivered() -> Iterator[None]:
+    """Within the block, a stop that CPython drops (raised under a destructor or a C callback, where it prints
+    "Exception ignored" and goes on) is handled again a moment later instead."""
+    previous = sys.unraisablehook
+
+    def hook(unraisable: Any) -> None:
+        exc = unraisable.exc_value
+        if isinstance(exc, KeyboardInterrupt) and getattr(exc, "signum", None) in STOP_SIGNALS and _main_thread():
+            _defer(exc.signum)
+        else:
+            previous(unraisable)
+
+    sys.unraisablehook = hook
+    try:
+        yield
+    finally:
+        sys.unraisablehook = previous
 
 
 @contextlib.contextmanager
 def terminate_raises() -> Iterator[None]:
     """Within the block, SIGTERM raises :class:`Terminated` and SIGINT ``KeyboardInterrupt`` in the main
-    thread, also when they arrive during a physics step (then the old handlers are back)."""
+    thread, also when they arrive during a physics step or a destructor (then the old handlers are back)."""
     if not _main_thread():
         yield
         return
@@ -112,15 +149,17 @@ def terminate_raises() -> Iterator[None]:
         if signal.getsignal(signum) is default:  # an ignored signal (a background job's SIGINT) stays ignored
             previous[signum] = signal.signal(signum, _raise_stop)
     try:
-        yield
+        with _dropped_stops_redelivered():
+            yield
     finally:
         if _DEFERRED:
             signal.setitimer(signal.ITIMER_REAL, 0)  # before the handlers go, so that no retry outlives them
         for signum, handler in previous.items():
             signal.signal(signum, handler)
-    if _DEFERRED:  # a signal that came under the block's last physics callback stops it here
-        signum = _DEFERRED.pop()
-        raise KeyboardInterrupt() if signum == signal.SIGINT else Terminated(signum)
+        deferred = _DEFERRED[-1:]
+        _DEFERRED.clear()  # none is left for a later block
+    if deferred:  # a signal deferred in the block's last moment stops it here
+        raise _stop(deferred[0])
 
 
 class StopRequest:
