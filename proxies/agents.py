@@ -172,9 +172,19 @@ def attribute_policy(
         score = float(np.mean(scores))
     result = attribute(
         scenario.objectives, runs, refs, random, in_distribution_score=score, in_distribution=table,
-        seed=seed, n_boot=n_boot,
+        in_distribution_competence=_competence_in_training(scenario, suite, table), seed=seed, n_boot=n_boot,
     )
     return AgentOutcome(result, np.mean(runs, axis=0), random, refs, time.perf_counter() - start, score)
+
+
+def _competence_in_training(scenario: Scenario, suite: Suite, table: dict[str, Any]) -> list[float] | None:
+    """The agent's normalised score on each objective in training scenes: its return there minus random's, over
+    the objective's span as the suite measured it (its reference minus random). ``None`` without the
+    in-distribution table, or for a suite that records no competence of its references."""
+    if not table or any(o not in suite.competence for o in scenario.objectives):
+        return None
+    spans = [max(float(suite.competence[o]["span"]), 1e-9) for o in scenario.objectives]
+    return [(table["agent"][o] - table["random"][o]) / span for o, span in zip(scenario.objectives, spans)]
 
 
 def _check_spaces(model: Any, scenario: Scenario, path: Path) -> None:
