@@ -120,6 +120,11 @@ class Suite:
     """Proxy -> candidates the gate admitted for it (before choosing the minimal set)."""
     seconds: float = 0.0
     """Wall-clock time to build the suite [s]."""
+    per_proxy: int | None = None
+    """Scenes separating each proxy that the build asked for (``None`` in suites written before it was recorded)."""
+    rejected: tuple[dict[str, Any], ...] = ()
+    """Every gated candidate left out of the suite: its ``id``, ``interventions``, ``reason`` and, per proxy,
+    the gate's reason (``gate``)."""
     fingerprint: dict[str, Any] | None = None
     """The scenario it was built for (:func:`proxies.fingerprint.scenario_fingerprint`), stamped by
     :meth:`save`; a suite is refused for any other scenario, or another version of this one."""
@@ -143,6 +148,8 @@ class Suite:
             "gate": self.gate,
             "candidates": self.candidates,
             "admitted": self.admitted,
+            "per_proxy": self.per_proxy,
+            "rejected": list(self.rejected),
             "seconds": self.seconds,
         }
 
@@ -202,6 +209,8 @@ class Suite:
             gate=data.gate.model_dump(exclude_unset=True),
             candidates=data.candidates,
             admitted=dict(data.admitted),
+            per_proxy=data.per_proxy,
+            rejected=tuple(r.model_dump() for r in data.rejected),
             seconds=data.seconds,
             fingerprint=data.fingerprint.model_dump() if data.fingerprint is not None else None,
         )
@@ -231,8 +240,10 @@ class Suite:
 def select_minimal(gated: Sequence[Gated], proxies: Sequence[str], per_proxy: int) -> list[Gated]:
     """A small set of admitted scenes with at least ``per_proxy`` separating each proxy (greedy set cover).
 
-    Each pick separates the most proxies still short of scenes; ties go to intervened factors
-    not picked yet (a varied suite), then to the larger margin.
+    Single-factor scenes come first, so that each axis is identified on its own; a scene that
+    changes two factors at once is picked only where singles do not reach ``per_proxy``. Among
+    scenes of as many factors, each pick separates the most proxies still short of scenes; ties go
+    to intervened factors not picked yet (a varied suite), then to the larger margin.
     """
     need = dict.fromkeys(proxies, per_proxy)
     pool = [g for g in gated if g.separates]
@@ -243,7 +254,7 @@ def select_minimal(gated: Sequence[Gated], proxies: Sequence[str], per_proxy: in
         i, g = item
         useful = [p for p in g.separates if need.get(p, 0) > 0]
         margin = min((g.verdicts[p].margin for p in useful), default=0.0)
-        return (len(useful), -used[g.candidate.factors], margin, -i)
+        return (bool(useful), -len(g.candidate.factors), len(useful), -used[g.candidate.factors], margin, -i)
 
     while any(need.values()) and pool:
         i, best = max(enumerate(pool), key=key)
@@ -276,6 +287,51 @@ def _scene(scenario: Scenario, g: Gated) -> Scene:
     )
 
 
+def _next_round(
+    scenario: Scenario, gated: Sequence[Gated], proxies: Sequence[str], per_proxy: int, per_factor: int, seed: int,
+    factors: Sequence[str] | None, r: int,
+) -> list[Candidate]:
+    """The candidates of round ``r`` (>= 1) for the proxies still short of ``per_proxy`` admitted scenes.
+
+    A proxy that a single factor has separated already gets fresh draws of those single factors, as many as
+    its shortfall needs at the admission rate measured so far on them (at most ``4 * per_factor`` per
+    factor); a proxy no single factor separated gets pairs of factors (fresh singles too from round 2).
+    """
+    counts = Counter(p for g in gated for p in g.separates)
+    out: list[Candidate] = []
+    for p in (p for p in proxies if counts[p] < per_proxy):
+        singles = [g for g in gated if len(g.candidate.factors) == 1 and p in g.candidate.targets]
+        useful = sorted({g.candidate.factors[0] for g in singles if p in g.separates})
+        start = len(gated) + len(out)
+        if useful:
+            tried = [g for g in singles if g.candidate.factors[0] in useful]
+            rate = (sum(p in g.separates for g in tried) + 1) / (len(tried) + 2)
+            # enough draws to expect 1.5 times the shortfall at the measured rate (Laplace-smoothed)
+            need = min(4 * per_factor, max(per_factor, int(np.ceil(1.5 * (per_proxy - counts[p]) / (rate * len(useful))))))
+            out += compile_candidates(
+                scenario, per_factor=need, seed=seed, proxies=[p], factors=useful, start=start
+            )
+        else:
+            out += compile_candidates(
+                scenario, per_factor=per_factor, seed=seed, proxies=[p], factors=factors, pairs=True, singles=r > 1,
+                start=start,
+            )
+    return out
+
+
+def _rejected(g: Gated, per_proxy: int) -> dict[str, Any]:
+    """What the suite keeps of a candidate it left out, and why it was left out."""
+    if g.separates:
+        reason = (f"admitted for {', '.join(g.separates)}, but not needed: the suite holds {per_proxy} scenes for each "
+                  "already (single-factor scenes, then wider margins, are picked first)")
+    else:
+        reason = "not diagnostic for any proxy (see gate)"
+    return {
+        "id": g.candidate.id, "interventions": dict(g.candidate.interventions), "reason": reason,
+        "gate": {p: v.reason for p, v in g.verdicts.items()},
+    }
+
+
 def _shortfall_error(scenario: Scenario, gated: Sequence[Gated], short: dict[str, int], per_proxy: int) -> UnseparableProxyError:
     lines = []
     for proxy, n in short.items():
@@ -299,7 +355,7 @@ def build_suite(
     seed: int = 0,
     per_proxy: int = 3,
     per_factor: int = 4,
-    rounds: int = 3,
+    rounds: int = 6,
     gate: GateConfig | None = None,
     planner: PlannerConfig | None = None,
     automatic: bool = False,
@@ -356,15 +412,9 @@ def build_suite(
         if r == 0:
             candidates = first
         else:
-            counts = Counter(p for g in gated for p in g.separates)
-            short = [p for p in proxies if counts[p] < per_proxy]
-            if not short:
+            candidates = _next_round(scenario, gated, proxies, per_proxy, per_factor, seed, factors, r)
+            if not candidates:
                 break
-            # pairs of factors first; fresh single-factor draws too in later rounds
-            candidates = compile_candidates(
-                scenario, per_factor=per_factor, seed=seed, proxies=short, factors=factors, pairs=True,
-                singles=r > 1, start=len(gated),
-            )
         advance = task(f"gating {len(candidates)} candidate scenes (round {r + 1})", len(candidates) * len(refs) * gate.episodes)
         gated += run_gate(scenario, candidates, refs, competence, gate, advance)
     counts = Counter(p for g in gated for p in g.separates)
@@ -373,6 +423,8 @@ def build_suite(
         raise _shortfall_error(scenario, gated, short, per_proxy)
     chosen = select_minimal(gated, proxies, per_proxy)
     return Suite(
+        per_proxy=per_proxy,
+        rejected=tuple(_rejected(g, per_proxy) for g in gated if not any(g is c for c in chosen)),
         scenario=scenario.slug,
         scenes=tuple(_scene(scenario, g) for g in chosen),
         competence={o: c.to_dict() for o, c in competence.items()},
