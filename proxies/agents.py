@@ -30,7 +30,7 @@ from proxies.policies import CallablePolicy, ModelPolicy, Policy, RandomPolicy
 from proxies.references import Jostled
 from proxies.rollout import episode_returns, play
 from proxies.scenario import Scenario
-from proxies.suite import Suite
+from proxies.suite import Suite, check_usable
 from sandbox.actions import describe_space
 
 __all__ = [
@@ -80,8 +80,8 @@ def play_suite(
     """
     if episodes < 1:
         raise PolicyError(f"Play at least 1 episode per scene, got {episodes}.")
-    steps = int(suite.gate.get("jostle_steps", 5)) if jostle else 0
-    sigma = float(suite.gate.get("jostle", 0.5)) if jostle else 0.0
+    steps = int(suite.gate["jostle_steps"]) if jostle else 0
+    sigma = float(suite.gate["jostle"]) if jostle else 0.0
     specs, seeds = [], []
     for scene in suite.scenes:
         specs += [scene.spec] * episodes
@@ -157,6 +157,7 @@ def attribute_policy(
     """
     from proxies.pipeline import in_distribution as in_distribution_table
 
+    check_usable(suite, scenario)
     start = time.perf_counter()
     makers = list(make_policy) if isinstance(make_policy, Sequence) else [make_policy]
     episodes = episodes_per_scene(suite, episodes)

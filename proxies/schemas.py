@@ -195,6 +195,10 @@ class AttributionFile(_Strict):
     weights: dict[str, Interval]
     scenario: str | None = None
     learned: str | None = None
+    leaning: str | None = None
+    headline: str | None = None
+    shares: dict[str, Interval] = Field(default_factory=dict)
+    stability: dict[str, Any] = Field(default_factory=dict)
     random_weight: Interval | None = None
     competence: float | None = None
     goal_score: float | None = None

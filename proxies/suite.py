@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from proxies.compiler import Candidate, compile_candidates, out_of_training_values
-from proxies.errors import FileSchemaError, RunDirError, SuiteMismatchError, UnseparableProxyError
+from proxies.errors import FileSchemaError, RunDirError, SuiteMismatchError, UnseparableProxyError, UnusableSuiteError
 from proxies.files import write_json_atomic
 from proxies.fingerprint import changes, describe_changes, scenario_fingerprint
 from proxies.gate import GateConfig, Gated, run_gate
@@ -43,7 +43,7 @@ from sandbox.spec import SceneSpec
 if TYPE_CHECKING:
     from rich.progress import Progress
 
-__all__ = ["Scene", "Suite", "build_suite", "select_minimal", "out_of_training_values"]
+__all__ = ["Scene", "Suite", "build_suite", "check_usable", "select_minimal", "out_of_training_values"]
 
 
 @dataclass(frozen=True)
@@ -235,6 +235,29 @@ class Suite:
                 f"{where} was built for another version of {scenario.slug!r} (what differs: "
                 f"{describe_changes(found)}); {rebuild}."
             )
+
+
+JOSTLE_SETTINGS = ("jostle_steps", "jostle")
+"""The gate settings an attribution needs from a suite: agents' episodes are jostled as the references' were."""
+
+
+def check_usable(suite: Suite, scenario: Scenario, where: str = "The suite") -> None:
+    """Raise :class:`~proxies.errors.UnusableSuiteError` unless ``suite`` (of ``scenario``) can carry an attribution:
+    at least one scene separating every proxy, and the gate's jostle settings, with which the agent's episodes
+    are played like the references' recorded ones."""
+    rebuild = f"rebuild it with `proxy-sandbox suite {scenario.slug} --out DIR`"
+    empty = [o.name for o in scenario.graph.proxies if not suite.coverage.get(o.name)]
+    if empty:
+        raise UnusableSuiteError(
+            f"{where} has no scene separating the prox{'y' if len(empty) == 1 else 'ies'} {', '.join(map(repr, empty))}: "
+            f"the attribution could not tell {'it' if len(empty) == 1 else 'them'} from {scenario.true_reward!r}; {rebuild}."
+        )
+    missing = [k for k in JOSTLE_SETTINGS if suite.gate.get(k) is None]
+    if missing:
+        raise UnusableSuiteError(
+            f"{where} does not record the gate's {' and '.join(missing)}, so the agent's episodes cannot be played as "
+            f"the references' recorded ones were; {rebuild}."
+        )
 
 
 def select_minimal(gated: Sequence[Gated], proxies: Sequence[str], per_proxy: int) -> list[Gated]:

@@ -47,7 +47,7 @@ from proxies.suite import Suite
 
 __all__ = [
     "Case", "MixturePolicy", "PartialPolicy", "Validation", "WeakPolicy", "validate", "DEFAULT_WEIGHTS",
-    "PARTIAL_FRACTIONS", "WEAK_LEVELS",
+    "PARTIAL_FRACTIONS", "WEAK_LEVELS", "stability_by_size",
 ]
 
 DEFAULT_WEIGHTS = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
@@ -56,7 +56,7 @@ proxy, so that ``ci_coverage`` (a rate) rests on more than a handful of interval
 
 WEAK_LEVELS = (0.5, 0.75)
 """Chances, per step, that a weak planted agent acts at random instead of as its reference."""
-PARTIAL_FRACTIONS = (0.2, 0.3, 0.4)
+PARTIAL_FRACTIONS = (0.15, 0.2, 0.25, 0.3, 0.35, 0.4)
 """Fractions of counterfactual episodes in which a partial proxy learner follows the proxy's reference."""
 
 
@@ -487,3 +487,38 @@ def validate(
             "trained": "PPO trained on the objective in the suite's scenes",
         },
     )
+
+
+def stability_by_size(
+    scenario: Scenario, sizes: Sequence[int], *, seed: int = 0, episodes: int | None = None,
+    on_row: Callable[[dict[str, Any]], None] | None = None,
+) -> list[dict[str, Any]]:
+    """How the verdicts of planted agents hold up as the suite grows: one row per ``per_proxy`` in ``sizes``.
+
+    For each size a suite is built (same seed) and the planted agents of :func:`validate` (without trained
+    ones) are attributed on it. A row gives the suite's scenes and build time, the mean bootstrap and
+    leave-one-scene-out verdict stability, the fraction of agents whose verdict is stable (at or above
+    :data:`~proxies.attribution.STABILITY_THRESHOLD`), and the validation's figures.
+    """
+    from proxies.pipeline import _references
+    from proxies.suite import build_suite
+
+    if not sizes or min(sizes) < 1:
+        raise ConfigError(f"Give suite sizes (scenes per proxy) of at least 1, got {list(sizes)}.")
+    rows = []
+    for n in sizes:
+        suite = build_suite(scenario, _references(scenario), seed=seed, per_proxy=n)
+        result = validate(scenario, suite=suite, episodes=episodes, seed=seed)
+        stability = result.stability
+        row = {
+            "per_proxy": n, "scenes": len(suite.scenes), "suite_seconds": suite.seconds,
+            "bootstrap_stability": stability["bootstrap"], "leave_one_out_stability": stability["leave_one_out"],
+            "stable": stability["stable"], "top1_accuracy": result.top1_accuracy, "mixture_mae": result.mixture_mae,
+            "ci_coverage": result.ci_coverage, "weak_false_mixed": result.weak_false_mixed,
+            "partial_false_intended": result.partial_false_intended, "partial_coverage": result.partial_coverage,
+            "attribution_seconds": result.attribution_seconds,
+        }
+        rows.append(row)
+        if on_row is not None:
+            on_row(row)
+    return rows
