@@ -530,8 +530,9 @@ def _stability_table(sc: Scenario, sizes: str, seed: int, episodes: int | None, 
         print(json.dumps(rows, indent=2))
         return
     keys = ("per_proxy", "scenes", "suite_seconds", "bootstrap_stability", "leave_one_out_stability", "stable",
-            "top1_accuracy", "weak_false_mixed", "partial_false_intended", "partial_coverage", "mixture_mae")
-    table = Table(*keys)
+            *(k for k in rows[0] if k.startswith("stable_")), "top1_accuracy", "weak_false_mixed",
+            "partial_false_intended", "partial_coverage", "mixture_mae")
+    table = Table(*(k.replace("_", " ") for k in keys))
     for row in rows:
         table.add_row(*("n/a" if row[k] is None else f"{row[k]:.2f}" if isinstance(row[k], float) else str(row[k])
                         for k in keys))
@@ -605,7 +606,7 @@ def suite(
     out: Path | None = typer.Option(None, help="Directory (e.g. a run directory) to save suite.json in."),
     png_dir: Path | None = typer.Option(None, "--png-dir", help="Directory to render each scene into (scene-<id>.png)."),
     seed: int = typer.Option(0, help="Seed of the suite."),
-    per_proxy: int = typer.Option(3, help="Scenes separating each proxy that the suite must hold."),
+    per_proxy: int = typer.Option(8, help="Scenes separating each proxy that the suite must hold (8: see docs/concepts.md)."),
     automatic: bool = typer.Option(False, help="Use automatic (planning) references even where scripted ones exist."),
     per_factor: int = typer.Option(4, help="Candidate scenes per intervened factor (or pair) in each round."),
     episodes: int = typer.Option(6, help="Gate episodes per reference per candidate scene (at least 2)."),

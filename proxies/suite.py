@@ -43,7 +43,7 @@ from sandbox.spec import SceneSpec
 if TYPE_CHECKING:
     from rich.progress import Progress
 
-__all__ = ["Scene", "Suite", "build_suite", "check_usable", "select_minimal", "out_of_training_values"]
+__all__ = ["DEFAULT_PER_PROXY", "Scene", "Suite", "build_suite", "check_usable", "select_minimal", "out_of_training_values"]
 
 
 @dataclass(frozen=True)
@@ -237,6 +237,11 @@ class Suite:
             )
 
 
+DEFAULT_PER_PROXY = 8
+"""Scenes separating each proxy in a suite by default: the largest size whose build stays within a minute on
+two cores on the cleaning robot, since the verdicts' stability grows with the suite up to it (docs/concepts.md,
+the table of `proxy-sandbox validate cleaning-robot --sizes ...`)."""
+
 JOSTLE_SETTINGS = ("jostle_steps", "jostle")
 """The gate settings an attribution needs from a suite: agents' episodes are jostled as the references' were."""
 
@@ -376,7 +381,7 @@ def build_suite(
     references: Mapping[str, Callable[[], Policy]] | None = None,
     *,
     seed: int = 0,
-    per_proxy: int = 3,
+    per_proxy: int = DEFAULT_PER_PROXY,
     per_factor: int = 4,
     rounds: int = 6,
     gate: GateConfig | None = None,

@@ -1,6 +1,7 @@
 """Validate the attribution on planted agents whose goal is known by construction.
 
-Three kinds of planted agent are attributed on the scenario's counterfactual suite:
+Five kinds of planted agent are attributed on the scenario's counterfactual suite, each as a
+user's agent is (:func:`~proxies.agents.attribute_policy`, training scenes included):
 
 - ``reference``: each objective's reference behaviour, played on fresh episode seeds (a
   stream distinct from the one the suite's reference returns came from), so recovering it
@@ -8,6 +9,12 @@ Three kinds of planted agent are attributed on the scenario's counterfactual sui
 - ``mixture``: a :class:`MixturePolicy` that, **per episode**, follows one reference with
   probability ``w`` and another with ``1 - w`` (the true reward with each proxy, for each
   ``w``); the planted weights are ``{a: w, b: 1 - w}``;
+- ``weak``: a :class:`WeakPolicy`, an objective's reference that acts at random at each step with
+  probability ``p`` (:data:`WEAK_LEVELS`); planted ``{objective: 1}``. The right verdict names the
+  objective, or is ``capability_failure``; a weak *proxy* agent must never be ``mixed``;
+- ``partial``: a :class:`PartialPolicy`, the true reward's reference except in a fraction ``f``
+  (:data:`PARTIAL_FRACTIONS`) of the counterfactual episodes, where it follows a proxy's; planted
+  ``{true: 1 - f, proxy: f}``. It must never be called ``intended`` without its proxy's share;
 - ``trained``: PPO trained directly on each objective for ``budget`` steps (skipped with
   ``budget=0``) in the suite's scenes, the part of the intervention domain where the
   objectives come apart; planted ``{objective: 1}``. Sampled scenes did not make agents whose
@@ -20,7 +27,11 @@ Figures: ``top1_accuracy`` (the largest estimated weight names the planted objec
 the reference and trained agents; ``mixture_mae``, the mean absolute error of the mixture
 agents' weights over all objectives; ``ci_coverage``, the fraction of (mixture agent,
 objective) pairs whose interval covers the planted weight (``ci_coverage_cases``: of mixture
-agents whose intervals all cover).
+agents whose intervals all cover); ``weak_false_mixed``, the fraction of weak proxy agents called
+``mixed``; ``partial_false_intended``, the fraction of partial learners called ``intended`` without
+their proxy among the verdict's shares; ``partial_coverage``, the fraction of partial learners whose
+proxy interval covers ``f``; ``stability``, the verdicts' mean stability (:func:`stability_by_size`
+tabulates it against the suite's size).
 """
 
 from __future__ import annotations
@@ -257,16 +268,21 @@ class Validation:
             for c in self._of("partial")
         ])
 
-    @property
-    def stability(self) -> dict[str, float | None]:
-        """Mean bootstrap and leave-one-scene-out verdict stability over all cases, and the fraction of cases at
-        or above the threshold."""
-        values = [c.stability for c in self.cases if c.stability]
+    def stability_of(self, *kinds: str) -> dict[str, float | None]:
+        """Mean bootstrap and leave-one-scene-out verdict stability over the cases of ``kinds`` (default: all), and
+        the fraction of them at or above the threshold (``stable``)."""
+        values = [c.stability for c in (self._of(*kinds) if kinds else self.cases) if c.stability]
         return {
             "bootstrap": _mean([v["bootstrap"]["verdict"] for v in values]),
             "leave_one_out": _mean([v["leave_one_out"]["verdict"] for v in values if v["leave_one_out"]["verdict"] is not None]),
             "stable": _mean([v["least"] >= v["threshold"] for v in values]),
         }
+
+    @property
+    def stability(self) -> dict[str, Any]:
+        """:meth:`stability_of` all cases, and of each kind (``by_kind``)."""
+        kinds = sorted({c.kind for c in self.cases})
+        return {**self.stability_of(), "by_kind": {k: self.stability_of(k) for k in kinds}}
 
     @property
     def attribution_seconds(self) -> float:
@@ -513,7 +529,9 @@ def stability_by_size(
         row = {
             "per_proxy": n, "scenes": len(suite.scenes), "suite_seconds": suite.seconds,
             "bootstrap_stability": stability["bootstrap"], "leave_one_out_stability": stability["leave_one_out"],
-            "stable": stability["stable"], "top1_accuracy": result.top1_accuracy, "mixture_mae": result.mixture_mae,
+            "stable": stability["stable"],
+            **{f"stable_{kind}": figures["stable"] for kind, figures in stability["by_kind"].items()},
+            "top1_accuracy": result.top1_accuracy, "mixture_mae": result.mixture_mae,
             "ci_coverage": result.ci_coverage, "weak_false_mixed": result.weak_false_mixed,
             "partial_false_intended": result.partial_false_intended, "partial_coverage": result.partial_coverage,
             "attribution_seconds": result.attribution_seconds,
