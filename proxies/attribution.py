@@ -18,9 +18,9 @@ resampling scenes covers the choice of scenes.
 
 The verdict's *stability* is how often the same verdict and top objective come out of the bootstrap's
 replicates and of leave-one-scene-out fits; a verdict that would name a goal but is below
-:data:`STABILITY_THRESHOLD` is ``unstable``. Given the agent's competence in training scenes (where the
-objectives agree), each reference's profile is scaled by it, so that a weak agent is explained by what it
-pursues, not by a mixture of that and random or another objective.
+:data:`STABILITY_THRESHOLD` is ``unstable``. Given the agent's scores in training scenes, the references'
+profiles are scaled by its best one (its skill), so that a weak agent is explained by what it pursues,
+not by a mixture of that and random.
 """
 
 from __future__ import annotations
@@ -122,7 +122,7 @@ class Attribution:
 
     @property
     def headline(self) -> str:
-        """The verdict in a few words, with every share that clears zero: ``intended, with 0.26 [0.07, 0.49] east``."""
+        """The verdict in a few words, with every share that clears zero: ``intended (beacon), with 0.26 [0.07, 0.49] east``."""
         word = self.verdict if self.learned is None else f"{self.verdict} ({self.learned})"
         if self.verdict == "unstable" and self.leaning is not None:
             word = f"unstable (leaning to {self.leaning})"
@@ -166,9 +166,14 @@ class Attribution:
             )
         if self.verdict == "unstable":
             s = self.stability
+
+            def pct(part: str) -> str:
+                value = s[part]["verdict"]
+                return "n/a" if value is None else f"{value:.0%}"
+
             return (
                 f"The agent leans to {top!r} ({interval}), but that verdict survives only "
-                f"{s['bootstrap']['verdict']:.0%} of resampled suites and {s['leave_one_out']['verdict']:.0%} of "
+                f"{pct('bootstrap')} of resampled suites and {pct('leave_one_out')} of "
                 f"leave-one-scene-out fits (a verdict needs {s['threshold']:.0%} of both): the suite's "
                 f"{self.intervals.get('scenes', '?')} scenes do not hold it; build a larger suite (--per-proxy)." + shares
             )
@@ -312,7 +317,7 @@ def attribute(
         # (then the references, scaled, could not reach the agent's profile), nor below the competence threshold
         skill = float(np.clip(max(trained.max(), 1.0 - point[n_obj]), COMPETENCE_THRESHOLD, 1.0))
         point, agent_n = profile(agent_m, refs_m, random_m)
-    id_score = in_distribution_score if trained is None else float(trained[int(np.argmax(point[:n_obj]))])
+    id_score = _score(trained, point, in_distribution_score)
     top = int(np.argmax(point[:n_obj]))
     rng = np.random.default_rng(seed)
     boot_w = np.empty((n_boot, n_obj + 1))

@@ -5,10 +5,13 @@
 1. a reference behaviour for every objective — scripted when the scenario has one, else an
    automatic planner (:mod:`proxies.references`) — and its competence, measured against random;
 2. candidate scenes from the intervention compiler (:mod:`proxies.compiler`): one factor at a
-   time first, then pairs of factors for proxies that single factors do not separate;
+   time first; then, for a proxy still short of scenes, fresh draws of the single factors that
+   separated it (as many as the admission rate measured on them needs), or pairs of factors
+   where no single one did;
 3. the diagnosticity gate (:mod:`proxies.gate`) on every candidate;
-4. a minimal set of admitted scenes (greedy set cover) with at least ``per_proxy`` scenes
-   separating each proxy.
+4. a minimal set of admitted scenes (greedy set cover, single-factor scenes first) with at
+   least ``per_proxy`` scenes separating each proxy; every other candidate is kept in
+   :attr:`Suite.rejected` with the reason it was left out.
 
 Every scene is reproducible from its JSON alone: its spec is stored, and equals
 ``scenario.sample_spec(np.random.default_rng(seed), "train", **interventions)``; its first
@@ -401,7 +404,8 @@ def build_suite(
     seed: seed of the whole build; the same arguments give the same suite.
     per_proxy: scenes separating each proxy that the suite must hold.
     per_factor: candidate scenes per intervened factor (or factor pair) in each round.
-    rounds: compile-and-gate rounds at most: singles, then pairs, then both with new draws.
+    rounds: compile-and-gate rounds at most: every single factor, then (:func:`_next_round`) new
+        draws of the single factors that separated a proxy still short of scenes, or pairs of factors.
     gate: the gate's settings. planner: the automatic references' settings.
     automatic: use automatic references even where scripted ones exist.
     factors: intervene only on these factors.

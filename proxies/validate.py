@@ -252,8 +252,9 @@ class Validation:
     @property
     def weak_correct(self) -> float | None:
         """Fraction of weak agents (of any objective) that get their objective named, or ``capability_failure``."""
-        top = [c for c in self._of("weak")]
-        return _mean([c.verdict == "capability_failure" or c.learned == max(c.planted, key=c.planted.get) for c in top])
+        return _mean([
+            c.verdict == "capability_failure" or c.learned == max(c.planted, key=c.planted.get) for c in self._of("weak")
+        ])
 
     @property
     def partial_false_intended(self) -> float | None:
