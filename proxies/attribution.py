@@ -45,7 +45,7 @@ STABILITY_THRESHOLD = 0.9
 """Least fraction of bootstrap replicates, and of leave-one-scene-out fits, that must reach the same verdict
 and top objective for the verdict to name a goal; below it the verdict is ``unstable``. 0.9 is the level of
 the intervals: a goal is named only if nine resampled suites in ten name it too, and no single scene of a
-suite of ten or fewer can, left out, change it (see docs/concepts.md)."""
+suite of fewer than ten can, left out, change it (see docs/concepts.md)."""
 SCALE_FLOOR = 0.5
 """Least per-scene normalisation scale, as a fraction of the objective's mean reference-minus-random
 margin over the suite (see :func:`normalise`)."""
