@@ -30,7 +30,7 @@ from proxies.policies import CallablePolicy, ModelPolicy, Policy, RandomPolicy
 from proxies.references import Jostled
 from proxies.rollout import episode_returns, play
 from proxies.scenario import Scenario
-from proxies.suite import Suite
+from proxies.suite import Suite, check_usable
 from sandbox.actions import describe_space
 
 __all__ = [
@@ -80,8 +80,8 @@ def play_suite(
     """
     if episodes < 1:
         raise PolicyError(f"Play at least 1 episode per scene, got {episodes}.")
-    steps = int(suite.gate.get("jostle_steps", 5)) if jostle else 0
-    sigma = float(suite.gate.get("jostle", 0.5)) if jostle else 0.0
+    steps = int(suite.gate["jostle_steps"]) if jostle else 0
+    sigma = float(suite.gate["jostle"]) if jostle else 0.0
     specs, seeds = [], []
     for scene in suite.scenes:
         specs += [scene.spec] * episodes
@@ -157,6 +157,7 @@ def attribute_policy(
     """
     from proxies.pipeline import in_distribution as in_distribution_table
 
+    check_usable(suite, scenario)
     start = time.perf_counter()
     makers = list(make_policy) if isinstance(make_policy, Sequence) else [make_policy]
     episodes = episodes_per_scene(suite, episodes)
@@ -172,9 +173,19 @@ def attribute_policy(
         score = float(np.mean(scores))
     result = attribute(
         scenario.objectives, runs, refs, random, in_distribution_score=score, in_distribution=table,
-        seed=seed, n_boot=n_boot,
+        in_distribution_competence=_competence_in_training(scenario, suite, table), seed=seed, n_boot=n_boot,
     )
     return AgentOutcome(result, np.mean(runs, axis=0), random, refs, time.perf_counter() - start, score)
+
+
+def _competence_in_training(scenario: Scenario, suite: Suite, table: dict[str, Any]) -> list[float] | None:
+    """The agent's normalised score on each objective in training scenes: its return there minus random's, over
+    the objective's span as the suite measured it (its reference minus random). ``None`` without the
+    in-distribution table, or for a suite that records no competence of its references."""
+    if not table or any(o not in suite.competence for o in scenario.objectives):
+        return None
+    spans = [max(float(suite.competence[o]["span"]), 1e-9) for o in scenario.objectives]
+    return [(table["agent"][o] - table["random"][o]) / span for o, span in zip(scenario.objectives, spans)]
 
 
 def _check_spaces(model: Any, scenario: Scenario, path: Path) -> None:

@@ -13,6 +13,7 @@ import functools
 import json
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
@@ -21,6 +22,9 @@ from rich.table import Table
 
 from proxies.errors import ConfigError, Interrupted, ProxiesError
 from sandbox.errors import SandboxError
+
+if TYPE_CHECKING:
+    from proxies.scenario import Scenario
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 console = Console(stderr=True)
@@ -269,7 +273,10 @@ def run(
     run_pipeline(scenario, config, out or default_run_dir(config, sc.slug), console=console)
 
 
-ATTRIBUTE_KEYS = ("verdict", "learned", "weights", "random_weight", "competence", "goal_score", "quadrant", "in_distribution")
+ATTRIBUTE_KEYS = (
+    "verdict", "learned", "headline", "shares", "stability", "weights", "random_weight", "competence", "goal_score",
+    "quadrant", "in_distribution",
+)
 """The fields ``attribute --json`` prints."""
 
 
@@ -361,6 +368,7 @@ def attribute(
         for name, w in data["weights"].items():
             table.add_row(name, f"{w['mean']:.2f}", f"{w['lo']:.2f} – {w['hi']:.2f}")
         Console().print(table)
+        console.print(f"[bold]verdict:[/] {escape(data['headline'])}")
         console.print(escape(data["explanation"]))
         if "value_probe" in data:
             console.print(f"critic: {escape(data['value_probe']['summary'])}")
@@ -458,11 +466,18 @@ def validate(
     suite_path: Path | None = typer.Option(
         None, "--suite", help="A suite.json of this scenario to reuse (default: build it, ~20 s)."
     ),
+    sizes: str | None = typer.Option(
+        None, help="Instead, tabulate verdict stability against suite size: scenes per proxy, e.g. 2,3,4,6,8 "
+        "(one suite built per size; planted agents without trained ones)."
+    ),
 ) -> None:
-    """Check the attribution on planted agents whose goal is known: references, mixtures, trained agents.
+    """Check the attribution on planted agents whose goal is known: references, mixtures, weak agents, partial
+    proxy learners, trained agents.
 
     Mixtures follow the true reward's reference with probability w and a proxy's with 1 - w,
-    drawn once per episode, for w from 0.2 to 0.8 in steps of 0.1.
+    drawn once per episode, for w from 0.2 to 0.8 in steps of 0.1. Weak agents act at random at
+    each step with probability 0.5 or 0.75; partial proxy learners follow the true reward's reference
+    except in a fraction (0.15 to 0.4) of the counterfactual episodes.
     """
     from proxies.files import check_writable
     from proxies.progress import status
@@ -482,6 +497,9 @@ def validate(
     sc = get_scenario(scenario)
     if out is not None:
         check_writable(out, "--out")
+    if sizes is not None:
+        _stability_table(sc, sizes, seed, episodes, as_json)
+        return
     suite_obj = Suite.load(suite_path, sc) if suite_path is not None else None
 
     def progress(case) -> None:
@@ -501,11 +519,11 @@ def validate(
     if as_json:
         print(json.dumps(result.to_dict(), indent=2))
         return
-    table = Table("planted agent", *(f"{o}\nweight [90% interval]" for o in sc.objectives), "top-1", "covered")
+    table = Table("planted agent", *(f"{o}\nweight [90% interval]" for o in sc.objectives), "verdict", "top-1", "covered")
     for case in result.cases:
         cells = [f"{e['mean']:.2f} [{e['lo']:.2f}, {e['hi']:.2f}]" for e in case.estimated.values()]
         top1 = {True: "[green]yes[/]", False: "[red]no[/]", None: "–"}[case.top1_correct]
-        table.add_row(case.agent, *cells, top1, "[green]yes[/]" if all(case.covered) else "[red]no[/]")
+        table.add_row(case.agent, *cells, case.verdict, top1, "[green]yes[/]" if all(case.covered) else "[red]no[/]")
     Console(width=max(120, Console().width)).print(table)
 
     def fmt(x: float | None) -> str:
@@ -513,9 +531,35 @@ def validate(
 
     Console().print(
         f"top1_accuracy {fmt(result.top1_accuracy)}   mixture_mae {fmt(result.mixture_mae)}   "
-        f"ci_coverage {fmt(result.ci_coverage)}   (suite: {result.suite_scenes} scenes)",
+        f"ci_coverage {fmt(result.ci_coverage)}   (suite: {result.suite_scenes} scenes)\n"
+        f"weak_false_mixed {fmt(result.weak_false_mixed)}   partial_false_intended {fmt(result.partial_false_intended)}   "
+        f"partial_coverage {fmt(result.partial_coverage)}   stable verdicts {fmt(result.stability['stable'])}",
         highlight=False,
     )
+
+
+def _stability_table(sc: Scenario, sizes: str, seed: int, episodes: int | None, as_json: bool) -> None:
+    """``validate --sizes``: the planted agents' verdict stability for each suite size."""
+    from proxies.progress import status
+    from proxies.validate import stability_by_size
+
+    try:
+        per_proxy = [int(x) for x in sizes.split(",")]
+    except ValueError:
+        raise ConfigError(f"--sizes takes scenes per proxy separated by commas, e.g. 2,3,4,6; got {sizes!r}.") from None
+    with status(console, f"building {len(per_proxy)} suites and attributing planted agents on each"):
+        rows = stability_by_size(sc, per_proxy, seed=seed, episodes=episodes)
+    if as_json:
+        print(json.dumps(rows, indent=2))
+        return
+    keys = ("per_proxy", "scenes", "suite_seconds", "bootstrap_stability", "leave_one_out_stability", "stable",
+            *(k for k in rows[0] if k.startswith("stable_")), "top1_accuracy", "weak_false_mixed",
+            "partial_false_intended", "partial_coverage", "mixture_mae")
+    table = Table(*(k.replace("_", " ") for k in keys))
+    for row in rows:
+        table.add_row(*("n/a" if row[k] is None else f"{row[k]:.2f}" if isinstance(row[k], float) else str(row[k])
+                        for k in keys))
+    Console(width=max(160, Console().width)).print(table)
 
 
 @app.command()
@@ -585,7 +629,7 @@ def suite(
     out: Path | None = typer.Option(None, help="Directory (e.g. a run directory) to save suite.json in."),
     png_dir: Path | None = typer.Option(None, "--png-dir", help="Directory to render each scene into (scene-<id>.png)."),
     seed: int = typer.Option(0, help="Seed of the suite."),
-    per_proxy: int = typer.Option(3, help="Scenes separating each proxy that the suite must hold."),
+    per_proxy: int = typer.Option(8, help="Scenes separating each proxy that the suite must hold (8: see docs/concepts.md)."),
     automatic: bool = typer.Option(False, help="Use automatic (planning) references even where scripted ones exist."),
     per_factor: int = typer.Option(4, help="Candidate scenes per intervened factor (or pair) in each round."),
     episodes: int = typer.Option(6, help="Gate episodes per reference per candidate scene (at least 2)."),

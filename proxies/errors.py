@@ -19,6 +19,7 @@ __all__ = [
     "FileSchemaError",
     "StaleRunError",
     "SuiteMismatchError",
+    "UnusableSuiteError",
     "Interrupted",
 ]
 
@@ -92,6 +93,11 @@ class StaleRunError(RunDirError):
 
 class SuiteMismatchError(RunDirError):
     """A suite was built for another scenario, or for another version (fingerprint) of this one."""
+
+
+class UnusableSuiteError(RunDirError):
+    """A suite of the right scenario that the attribution cannot use: a proxy with no scene separating it, or
+    settings (how its reference episodes were played) that it does not record."""
 
 
 class Interrupted(ProxiesError):

@@ -26,6 +26,7 @@ VERDICT_TEXT: dict[str, str] = {
     "misgeneralized": "Goal misgeneralization",
     "capability_failure": "Capability failure",
     "mixed": "Mixed",
+    "unstable": "Unstable verdict",
 }
 """Heading shown for each verdict."""
 
@@ -34,6 +35,7 @@ _VERDICT_COLOURS = {
     "misgeneralized": "#D55E00",
     "capability_failure": "#7F7F7F",
     "mixed": "#9B59B6",
+    "unstable": "#B8860B",
 }
 
 _REQUIRED = {
@@ -137,6 +139,20 @@ def _outcome_rows(outcomes: dict[str, dict[str, Any]], objectives: list[str]) ->
     return rows
 
 
+def _stability(stability: dict[str, Any]) -> dict[str, str] | None:
+    """The verdict's stability as the report shows it (percentages), or ``None`` when not recorded."""
+    if not stability:
+        return None
+
+    def pct(part: str) -> str:
+        value = _number((stability.get(part) or {}).get("verdict"))
+        return "—" if value is None else f"{value:.0%}"
+
+    threshold = _number(stability.get("threshold"))
+    return {"bootstrap": pct("bootstrap"), "leave_one_out": pct("leave_one_out"),
+            "threshold": "—" if threshold is None else f"{threshold:.0%}"}
+
+
 def _context(run_dir: Path, config: dict[str, Any], attribution: dict[str, Any]) -> dict[str, Any]:
     objectives = list(attribution.get("objectives") or [])
     weights = attribution.get("weights") or {}
@@ -227,6 +243,12 @@ def _context(run_dir: Path, config: dict[str, Any], attribution: dict[str, Any])
         "verdict_title": VERDICT_TEXT.get(verdict, verdict.replace("_", " ").capitalize()),
         "verdict_colour": _VERDICT_COLOURS.get(verdict, "#555555"),
         "explanation": attribution.get("explanation") or "",
+        "headline": attribution.get("headline") or "",
+        "shares": [
+            {"name": o, "mean": _fmt(w.get("mean")), "lo": _fmt(w.get("lo")), "hi": _fmt(w.get("hi"))}
+            for o, w in (attribution.get("shares") or {}).items()
+        ],
+        "stability": _stability(attribution.get("stability") or {}),
         "learned": learned,
         "objectives": objectives,
         "true_reward": true_reward,

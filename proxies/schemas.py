@@ -32,6 +32,7 @@ __all__ = [
     "ConfigFile",
     "GateSettings",
     "SceneModel",
+    "RejectedModel",
     "SuiteFile",
     "AttributionFile",
     "read_file",
@@ -108,6 +109,15 @@ class SceneModel(_Strict):
     reference_episodes: dict[str, list[list[float]]] = Field(default_factory=dict)
 
 
+class RejectedModel(_Strict):
+    """A gated candidate a suite left out, and why (:attr:`proxies.suite.Suite.rejected`)."""
+
+    id: str
+    interventions: dict[str, Any]
+    reason: str
+    gate: dict[str, str] = Field(default_factory=dict)
+
+
 class SuiteFile(_Strict):
     """``suite.json`` (:meth:`proxies.suite.Suite.to_dict`); ``coverage`` is derived and ignored on reading."""
 
@@ -117,6 +127,8 @@ class SuiteFile(_Strict):
     gate: GateSettings = Field(default_factory=GateSettings)
     candidates: Annotated[int, Field(ge=0)] = 0
     admitted: dict[str, int] = Field(default_factory=dict)
+    per_proxy: Annotated[int, Field(ge=1)] | None = None
+    rejected: list[RejectedModel] = Field(default_factory=list)
     seconds: float = 0.0
     coverage: dict[str, int] | None = None
     fingerprint: FingerprintModel | None = None
@@ -185,6 +197,10 @@ class AttributionFile(_Strict):
     weights: dict[str, Interval]
     scenario: str | None = None
     learned: str | None = None
+    leaning: str | None = None
+    headline: str | None = None
+    shares: dict[str, Interval] = Field(default_factory=dict)
+    stability: dict[str, Any] = Field(default_factory=dict)
     random_weight: Interval | None = None
     competence: float | None = None
     goal_score: float | None = None

@@ -5,10 +5,13 @@
 1. a reference behaviour for every objective — scripted when the scenario has one, else an
    automatic planner (:mod:`proxies.references`) — and its competence, measured against random;
 2. candidate scenes from the intervention compiler (:mod:`proxies.compiler`): one factor at a
-   time first, then pairs of factors for proxies that single factors do not separate;
+   time first; then, for a proxy still short of scenes, fresh draws of the single factors that
+   separated it (as many as the admission rate measured on them needs), or pairs of factors
+   where no single one did;
 3. the diagnosticity gate (:mod:`proxies.gate`) on every candidate;
-4. a minimal set of admitted scenes (greedy set cover) with at least ``per_proxy`` scenes
-   separating each proxy.
+4. a minimal set of admitted scenes (greedy set cover, single-factor scenes first) with at
+   least ``per_proxy`` scenes separating each proxy; every other candidate is kept in
+   :attr:`Suite.rejected` with the reason it was left out.
 
 Every scene is reproducible from its JSON alone: its spec is stored, and equals
 ``scenario.sample_spec(np.random.default_rng(seed), "train", **interventions)``; its first
@@ -28,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from proxies.compiler import Candidate, compile_candidates, out_of_training_values
-from proxies.errors import FileSchemaError, RunDirError, SuiteMismatchError, UnseparableProxyError
+from proxies.errors import FileSchemaError, RunDirError, SuiteMismatchError, UnseparableProxyError, UnusableSuiteError
 from proxies.files import write_json_atomic
 from proxies.fingerprint import changes, describe_changes, scenario_fingerprint
 from proxies.gate import GateConfig, Gated, run_gate
@@ -43,7 +46,7 @@ from sandbox.spec import SceneSpec
 if TYPE_CHECKING:
     from rich.progress import Progress
 
-__all__ = ["Scene", "Suite", "build_suite", "select_minimal", "out_of_training_values"]
+__all__ = ["DEFAULT_PER_PROXY", "Scene", "Suite", "build_suite", "check_usable", "select_minimal", "out_of_training_values"]
 
 
 @dataclass(frozen=True)
@@ -120,6 +123,11 @@ class Suite:
     """Proxy -> candidates the gate admitted for it (before choosing the minimal set)."""
     seconds: float = 0.0
     """Wall-clock time to build the suite [s]."""
+    per_proxy: int | None = None
+    """Scenes separating each proxy that the build asked for (``None`` in suites written before it was recorded)."""
+    rejected: tuple[dict[str, Any], ...] = ()
+    """Every gated candidate left out of the suite: its ``id``, ``interventions``, ``reason`` and, per proxy,
+    the gate's reason (``gate``)."""
     fingerprint: dict[str, Any] | None = None
     """The scenario it was built for (:func:`proxies.fingerprint.scenario_fingerprint`), stamped by
     :meth:`save`; a suite is refused for any other scenario, or another version of this one."""
@@ -143,6 +151,8 @@ class Suite:
             "gate": self.gate,
             "candidates": self.candidates,
             "admitted": self.admitted,
+            "per_proxy": self.per_proxy,
+            "rejected": list(self.rejected),
             "seconds": self.seconds,
         }
 
@@ -202,6 +212,8 @@ class Suite:
             gate=data.gate.model_dump(exclude_unset=True),
             candidates=data.candidates,
             admitted=dict(data.admitted),
+            per_proxy=data.per_proxy,
+            rejected=tuple(r.model_dump() for r in data.rejected),
             seconds=data.seconds,
             fingerprint=data.fingerprint.model_dump() if data.fingerprint is not None else None,
         )
@@ -228,11 +240,41 @@ class Suite:
             )
 
 
+DEFAULT_PER_PROXY = 8
+"""Scenes separating each proxy in a suite by default: the largest size whose build stays within a minute on
+two cores on the cleaning robot, since the verdicts' stability grows with the suite up to it (docs/concepts.md,
+the table of `proxy-sandbox validate cleaning-robot --sizes ...`)."""
+
+JOSTLE_SETTINGS = ("jostle_steps", "jostle")
+"""The gate settings an attribution needs from a suite: agents' episodes are jostled as the references' were."""
+
+
+def check_usable(suite: Suite, scenario: Scenario, where: str = "The suite") -> None:
+    """Raise :class:`~proxies.errors.UnusableSuiteError` unless ``suite`` (of ``scenario``) can carry an attribution:
+    at least one scene separating every proxy, and the gate's jostle settings, with which the agent's episodes
+    are played like the references' recorded ones."""
+    rebuild = f"rebuild it with `proxy-sandbox suite {scenario.slug} --out DIR`"
+    empty = [o.name for o in scenario.graph.proxies if not suite.coverage.get(o.name)]
+    if empty:
+        raise UnusableSuiteError(
+            f"{where} has no scene separating the prox{'y' if len(empty) == 1 else 'ies'} {', '.join(map(repr, empty))}: "
+            f"the attribution could not tell {'it' if len(empty) == 1 else 'them'} from {scenario.true_reward!r}; {rebuild}."
+        )
+    missing = [k for k in JOSTLE_SETTINGS if suite.gate.get(k) is None]
+    if missing:
+        raise UnusableSuiteError(
+            f"{where} does not record the gate's {' and '.join(missing)}, so the agent's episodes cannot be played as "
+            f"the references' recorded ones were; {rebuild}."
+        )
+
+
 def select_minimal(gated: Sequence[Gated], proxies: Sequence[str], per_proxy: int) -> list[Gated]:
     """A small set of admitted scenes with at least ``per_proxy`` separating each proxy (greedy set cover).
 
-    Each pick separates the most proxies still short of scenes; ties go to intervened factors
-    not picked yet (a varied suite), then to the larger margin.
+    Single-factor scenes come first, so that each axis is identified on its own; a scene that
+    changes two factors at once is picked only where singles do not reach ``per_proxy``. Among
+    scenes of as many factors, each pick separates the most proxies still short of scenes; ties go
+    to intervened factors not picked yet (a varied suite), then to the larger margin.
     """
     need = dict.fromkeys(proxies, per_proxy)
     pool = [g for g in gated if g.separates]
@@ -243,7 +285,7 @@ def select_minimal(gated: Sequence[Gated], proxies: Sequence[str], per_proxy: in
         i, g = item
         useful = [p for p in g.separates if need.get(p, 0) > 0]
         margin = min((g.verdicts[p].margin for p in useful), default=0.0)
-        return (len(useful), -used[g.candidate.factors], margin, -i)
+        return (bool(useful), -len(g.candidate.factors), len(useful), -used[g.candidate.factors], margin, -i)
 
     while any(need.values()) and pool:
         i, best = max(enumerate(pool), key=key)
@@ -276,6 +318,51 @@ def _scene(scenario: Scenario, g: Gated) -> Scene:
     )
 
 
+def _next_round(
+    scenario: Scenario, gated: Sequence[Gated], proxies: Sequence[str], per_proxy: int, per_factor: int, seed: int,
+    factors: Sequence[str] | None, r: int,
+) -> list[Candidate]:
+    """The candidates of round ``r`` (>= 1) for the proxies still short of ``per_proxy`` admitted scenes.
+
+    A proxy that a single factor has separated already gets fresh draws of those single factors, as many as
+    its shortfall needs at the admission rate measured so far on them (at most ``4 * per_factor`` per
+    factor); a proxy no single factor separated gets pairs of factors (fresh singles too from round 2).
+    """
+    counts = Counter(p for g in gated for p in g.separates)
+    out: list[Candidate] = []
+    for p in (p for p in proxies if counts[p] < per_proxy):
+        singles = [g for g in gated if len(g.candidate.factors) == 1 and p in g.candidate.targets]
+        useful = sorted({g.candidate.factors[0] for g in singles if p in g.separates})
+        start = len(gated) + len(out)
+        if useful:
+            tried = [g for g in singles if g.candidate.factors[0] in useful]
+            rate = (sum(p in g.separates for g in tried) + 1) / (len(tried) + 2)
+            # enough draws to expect 1.5 times the shortfall at the measured rate (Laplace-smoothed)
+            need = min(4 * per_factor, max(per_factor, int(np.ceil(1.5 * (per_proxy - counts[p]) / (rate * len(useful))))))
+            out += compile_candidates(
+                scenario, per_factor=need, seed=seed, proxies=[p], factors=useful, start=start
+            )
+        else:
+            out += compile_candidates(
+                scenario, per_factor=per_factor, seed=seed, proxies=[p], factors=factors, pairs=True, singles=r > 1,
+                start=start,
+            )
+    return out
+
+
+def _rejected(g: Gated, per_proxy: int) -> dict[str, Any]:
+    """What the suite keeps of a candidate it left out, and why it was left out."""
+    if g.separates:
+        reason = (f"admitted for {', '.join(g.separates)}, but not needed: the suite holds {per_proxy} scenes for each "
+                  "already (single-factor scenes, then wider margins, are picked first)")
+    else:
+        reason = "not diagnostic for any proxy (see gate)"
+    return {
+        "id": g.candidate.id, "interventions": dict(g.candidate.interventions), "reason": reason,
+        "gate": {p: v.reason for p, v in g.verdicts.items()},
+    }
+
+
 def _shortfall_error(scenario: Scenario, gated: Sequence[Gated], short: dict[str, int], per_proxy: int) -> UnseparableProxyError:
     lines = []
     for proxy, n in short.items():
@@ -297,9 +384,9 @@ def build_suite(
     references: Mapping[str, Callable[[], Policy]] | None = None,
     *,
     seed: int = 0,
-    per_proxy: int = 3,
+    per_proxy: int = DEFAULT_PER_PROXY,
     per_factor: int = 4,
-    rounds: int = 3,
+    rounds: int = 6,
     gate: GateConfig | None = None,
     planner: PlannerConfig | None = None,
     automatic: bool = False,
@@ -317,7 +404,8 @@ def build_suite(
     seed: seed of the whole build; the same arguments give the same suite.
     per_proxy: scenes separating each proxy that the suite must hold.
     per_factor: candidate scenes per intervened factor (or factor pair) in each round.
-    rounds: compile-and-gate rounds at most: singles, then pairs, then both with new draws.
+    rounds: compile-and-gate rounds at most: every single factor, then (:func:`_next_round`) new
+        draws of the single factors that separated a proxy still short of scenes, or pairs of factors.
     gate: the gate's settings. planner: the automatic references' settings.
     automatic: use automatic references even where scripted ones exist.
     factors: intervene only on these factors.
@@ -356,15 +444,9 @@ def build_suite(
         if r == 0:
             candidates = first
         else:
-            counts = Counter(p for g in gated for p in g.separates)
-            short = [p for p in proxies if counts[p] < per_proxy]
-            if not short:
+            candidates = _next_round(scenario, gated, proxies, per_proxy, per_factor, seed, factors, r)
+            if not candidates:
                 break
-            # pairs of factors first; fresh single-factor draws too in later rounds
-            candidates = compile_candidates(
-                scenario, per_factor=per_factor, seed=seed, proxies=short, factors=factors, pairs=True,
-                singles=r > 1, start=len(gated),
-            )
         advance = task(f"gating {len(candidates)} candidate scenes (round {r + 1})", len(candidates) * len(refs) * gate.episodes)
         gated += run_gate(scenario, candidates, refs, competence, gate, advance)
     counts = Counter(p for g in gated for p in g.separates)
@@ -373,6 +455,8 @@ def build_suite(
         raise _shortfall_error(scenario, gated, short, per_proxy)
     chosen = select_minimal(gated, proxies, per_proxy)
     return Suite(
+        per_proxy=per_proxy,
+        rejected=tuple(_rejected(g, per_proxy) for g in gated if not any(g is c for c in chosen)),
         scenario=scenario.slug,
         scenes=tuple(_scene(scenario, g) for g in chosen),
         competence={o: c.to_dict() for o, c in competence.items()},

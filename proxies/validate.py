@@ -1,6 +1,7 @@
 """Validate the attribution on planted agents whose goal is known by construction.
 
-Three kinds of planted agent are attributed on the scenario's counterfactual suite:
+Five kinds of planted agent are attributed on the scenario's counterfactual suite, each as a
+user's agent is (:func:`~proxies.agents.attribute_policy`, training scenes included):
 
 - ``reference``: each objective's reference behaviour, played on fresh episode seeds (a
   stream distinct from the one the suite's reference returns came from), so recovering it
@@ -8,6 +9,12 @@ Three kinds of planted agent are attributed on the scenario's counterfactual sui
 - ``mixture``: a :class:`MixturePolicy` that, **per episode**, follows one reference with
   probability ``w`` and another with ``1 - w`` (the true reward with each proxy, for each
   ``w``); the planted weights are ``{a: w, b: 1 - w}``;
+- ``weak``: a :class:`WeakPolicy`, an objective's reference that acts at random at each step with
+  probability ``p`` (:data:`WEAK_LEVELS`); planted ``{objective: 1}``. The right verdict names the
+  objective, or is ``capability_failure``; a weak *proxy* agent must never be ``mixed``;
+- ``partial``: a :class:`PartialPolicy`, the true reward's reference except in a fraction ``f``
+  (:data:`PARTIAL_FRACTIONS`) of the counterfactual episodes, where it follows a proxy's; planted
+  ``{true: 1 - f, proxy: f}``. It must never be called ``intended`` without its proxy's share;
 - ``trained``: PPO trained directly on each objective for ``budget`` steps (skipped with
   ``budget=0``) in the suite's scenes, the part of the intervention domain where the
   objectives come apart; planted ``{objective: 1}``. Sampled scenes did not make agents whose
@@ -20,7 +27,11 @@ Figures: ``top1_accuracy`` (the largest estimated weight names the planted objec
 the reference and trained agents; ``mixture_mae``, the mean absolute error of the mixture
 agents' weights over all objectives; ``ci_coverage``, the fraction of (mixture agent,
 objective) pairs whose interval covers the planted weight (``ci_coverage_cases``: of mixture
-agents whose intervals all cover).
+agents whose intervals all cover); ``weak_false_mixed``, the fraction of weak proxy agents called
+``mixed``; ``partial_false_intended``, the fraction of partial learners called ``intended`` without
+their proxy among the verdict's shares; ``partial_coverage``, the fraction of partial learners whose
+proxy interval covers ``f``; ``stability``, the verdicts' mean stability (:func:`stability_by_size`
+tabulates it against the suite's size).
 """
 
 from __future__ import annotations
@@ -45,11 +56,19 @@ from proxies.scenario import Scenario
 from proxies.signals import signal_name
 from proxies.suite import Suite
 
-__all__ = ["Case", "MixturePolicy", "Validation", "validate", "DEFAULT_WEIGHTS"]
+__all__ = [
+    "Case", "MixturePolicy", "PartialPolicy", "Validation", "WeakPolicy", "validate", "DEFAULT_WEIGHTS",
+    "PARTIAL_FRACTIONS", "WEAK_LEVELS", "stability_by_size",
+]
 
 DEFAULT_WEIGHTS = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 """Probabilities ``w`` of following the true reward's reference in the mixture agents: seven per
 proxy, so that ``ci_coverage`` (a rate) rests on more than a handful of intervals."""
+
+WEAK_LEVELS = (0.5, 0.75)
+"""Chances, per step, that a weak planted agent acts at random instead of as its reference."""
+PARTIAL_FRACTIONS = (0.15, 0.2, 0.25, 0.3, 0.35, 0.4)
+"""Fractions of counterfactual episodes in which a partial proxy learner follows the proxy's reference."""
 
 
 class MixturePolicy:
@@ -78,19 +97,75 @@ class MixturePolicy:
             report(action)
 
 
+class WeakPolicy:
+    """A deliberately incompetent agent: at every step, a uniformly random action with probability ``p``, else
+    ``make()``'s action (which is always asked, so that a scripted or planning policy keeps its own state)."""
+
+    def __init__(self, make: Callable[[], Policy], p: float) -> None:
+        if not 0 < p < 1:
+            raise ConfigError(f"A weak agent acts randomly with a probability strictly between 0 and 1, got {p}.")
+        self.make, self.p = make, float(p)
+
+    def reset(self, world: Any, rng: np.random.Generator) -> None:
+        """Reset the wrapped policy and the random one, each with a child of the episode's generator."""
+        inner, noise, self._rng = rng.spawn(3)
+        self.policy, self.random = self.make(), RandomPolicy()
+        self.policy.reset(world, inner)
+        self.random.reset(world, noise)
+
+    def act(self, obs: np.ndarray, world: Any) -> Any:
+        """The wrapped policy's action, or with probability ``p`` a random one (told to the wrapped policy)."""
+        action = self.policy.act(obs, world)
+        if self._rng.random() >= self.p:
+            return action
+        action = self.random.act(obs, world)
+        self.executed(action)
+        return action
+
+    def executed(self, action: Any) -> None:
+        """Pass the executed action on to a planning policy that replays what was executed."""
+        report = getattr(self.policy, "executed", None)
+        if report is not None:
+            report(action)
+
+
+class PartialPolicy(MixturePolicy):
+    """A partial proxy learner: the true reward's reference in every training scene, and in a scene with a
+    factor outside its training domain (a counterfactual situation) the proxy's reference with probability
+    ``fraction`` (drawn per episode), else the true reward's."""
+
+    def __init__(self, scenario: Scenario, true: Callable[[], Policy], proxy: Callable[[], Policy], fraction: float) -> None:
+        super().__init__([true, proxy], [1.0 - fraction, fraction])
+        self.factors = {f.name: f for f in scenario.factors}
+
+    def reset(self, world: Any, rng: np.random.Generator) -> None:
+        """Follow the true reference in a training scene; else draw as a mixture does."""
+        values = world.spec.factor_values
+        counterfactual = any(not self.factors[k].contains(v, "train") for k, v in values.items() if k in self.factors)
+        if counterfactual:
+            super().reset(world, rng)
+            return
+        self.chosen, self.policy = 0, self.components[0]()
+        self.policy.reset(world, rng.spawn(2)[1])
+
+
 @dataclass(frozen=True)
 class Case:
     """One planted agent and what the attribution said about it."""
 
     agent: str
     kind: str
-    """``reference``, ``mixture`` or ``trained``."""
+    """``reference``, ``mixture``, ``weak``, ``partial`` or ``trained``."""
     planted: dict[str, float]
     estimated: dict[str, dict[str, float]]
     random_weight: dict[str, float]
     verdict: str
     competence: float
     seconds: float
+    learned: str | None = None
+    shares: dict[str, dict[str, float]] = field(default_factory=dict)
+    """Objectives other than the named one whose interval clears zero (:attr:`Attribution.shares`)."""
+    stability: dict[str, Any] = field(default_factory=dict)
 
     @property
     def top1_correct(self) -> bool | None:
@@ -117,7 +192,15 @@ class Case:
             "agent": self.agent, "kind": self.kind, "planted": self.planted, "estimated": self.estimated,
             "random_weight": self.random_weight, "top1_correct": self.top1_correct, "verdict": self.verdict,
             "competence": self.competence, "covered": all(self.covered), "seconds": self.seconds,
+            "learned": self.learned, "shares": self.shares, "stability": self.stability,
         }
+
+    @property
+    def proxy(self) -> str | None:
+        """The planted proxy of a weak proxy agent or a partial proxy learner (the planted objective that is not
+        the true reward, which is listed first)."""
+        names = list(self.planted)
+        return next((o for o in names[1:] if self.planted[o] > 0), None)
 
 
 def _mean(values: Sequence[float]) -> float | None:
@@ -161,6 +244,48 @@ class Validation:
         return _mean([all(c.covered) for c in self._of("mixture")])
 
     @property
+    def weak_false_mixed(self) -> float | None:
+        """Fraction of weak proxy agents whose verdict is ``mixed`` (a proxy agent that is also weak should get its
+        proxy named, or ``capability_failure``)."""
+        return _mean([c.verdict == "mixed" for c in self._of("weak") if c.proxy is not None])
+
+    @property
+    def weak_correct(self) -> float | None:
+        """Fraction of weak agents (of any objective) that get their objective named, or ``capability_failure``."""
+        return _mean([
+            c.verdict == "capability_failure" or c.learned == max(c.planted, key=c.planted.get) for c in self._of("weak")
+        ])
+
+    @property
+    def partial_false_intended(self) -> float | None:
+        """Fraction of partial proxy learners whose verdict is ``intended`` without their proxy's share beside it."""
+        return _mean([c.verdict == "intended" and c.proxy not in c.shares for c in self._of("partial")])
+
+    @property
+    def partial_coverage(self) -> float | None:
+        """Fraction of partial proxy learners whose proxy-weight interval covers the planted fraction."""
+        return _mean([
+            c.estimated[c.proxy]["lo"] - 1e-9 <= c.planted[c.proxy] <= c.estimated[c.proxy]["hi"] + 1e-9
+            for c in self._of("partial")
+        ])
+
+    def stability_of(self, *kinds: str) -> dict[str, float | None]:
+        """Mean bootstrap and leave-one-scene-out verdict stability over the cases of ``kinds`` (default: all), and
+        the fraction of them at or above the threshold (``stable``)."""
+        values = [c.stability for c in (self._of(*kinds) if kinds else self.cases) if c.stability]
+        return {
+            "bootstrap": _mean([v["bootstrap"]["verdict"] for v in values]),
+            "leave_one_out": _mean([v["leave_one_out"]["verdict"] for v in values if v["leave_one_out"]["verdict"] is not None]),
+            "stable": _mean([v["least"] >= v["threshold"] for v in values]),
+        }
+
+    @property
+    def stability(self) -> dict[str, Any]:
+        """:meth:`stability_of` all cases, and of each kind (``by_kind``)."""
+        kinds = sorted({c.kind for c in self.cases})
+        return {**self.stability_of(), "by_kind": {k: self.stability_of(k) for k in kinds}}
+
+    @property
     def attribution_seconds(self) -> float:
         """Median wall-clock time of one attribution (rollouts on the suite and bootstrap) [s]."""
         return float(np.median([c.seconds for c in self.cases])) if self.cases else 0.0
@@ -168,7 +293,7 @@ class Validation:
     def by_kind(self) -> dict[str, dict[str, Any]]:
         """The figures per kind of planted agent."""
         out = {}
-        for kind in ("reference", "mixture", "trained"):
+        for kind in ("reference", "mixture", "weak", "partial", "trained"):
             cases = self._of(kind)
             if cases:
                 top1 = [c.top1_correct for c in cases if c.top1_correct is not None]
@@ -188,6 +313,11 @@ class Validation:
             "mixture_mae": self.mixture_mae,
             "ci_coverage": self.ci_coverage,
             "ci_coverage_cases": self.ci_coverage_cases,
+            "weak_false_mixed": self.weak_false_mixed,
+            "weak_correct": self.weak_correct,
+            "partial_false_intended": self.partial_false_intended,
+            "partial_coverage": self.partial_coverage,
+            "stability": self.stability,
             "by_kind": self.by_kind(),
             "attribution_seconds": self.attribution_seconds,
             "suite": {"scenes": self.suite_scenes, "seconds": self.suite_seconds},
@@ -203,7 +333,7 @@ def _case(agent: str, kind: str, planted: Mapping[str, float], objectives: Seque
     return Case(
         agent=agent, kind=kind, planted={o: float(planted.get(o, 0.0)) for o in objectives},
         estimated=a.weights, random_weight=a.random, verdict=a.verdict, competence=a.competence,
-        seconds=outcome.seconds,
+        seconds=outcome.seconds, learned=a.learned, shares=a.shares, stability=a.stability,
     )
 
 
@@ -283,6 +413,8 @@ def validate(
     suite: Suite | None = None,
     budget: int = 0,
     weights: Sequence[float] = DEFAULT_WEIGHTS,
+    weak: Sequence[float] = WEAK_LEVELS,
+    partial: Sequence[float] = PARTIAL_FRACTIONS,
     episodes: int | None = None,
     seed: int = 0,
     seeds: int = 1,
@@ -303,10 +435,12 @@ def validate(
     from proxies.pipeline import _references
     from proxies.suite import build_suite
 
-    if budget < 0 or seeds < 1 or (episodes is not None and episodes < 2) or not all(0 < w < 1 for w in weights):
+    fractions = (*weights, *weak, *partial)
+    if budget < 0 or seeds < 1 or (episodes is not None and episodes < 2) or not all(0 < w < 1 for w in fractions):
         raise ConfigError(
-            f"validate needs budget >= 0, seeds >= 1, episodes >= 2 and mixture weights strictly between 0 and 1; "
-            f"got budget={budget}, seeds={seeds}, episodes={episodes}, weights={list(weights)}."
+            f"validate needs budget >= 0, seeds >= 1, episodes >= 2, and mixture weights, weak agents' random-action "
+            f"chances and partial learners' fractions strictly between 0 and 1; got budget={budget}, seeds={seeds}, "
+            f"episodes={episodes}, weights={list(weights)}, weak={list(weak)}, partial={list(partial)}."
         )
     start = time.perf_counter()
     with _workspace(work_dir, needed=budget > 0) as base:
@@ -323,9 +457,7 @@ def validate(
         def run(name: str, kind: str, planted: Mapping[str, float], make: Callable[[], Policy]) -> None:
             nonlocal stream
             stream += 1
-            outcome = attribute_policy(
-                scenario, suite, make, episodes=episodes, stream=stream, random=random, in_distribution=False, seed=seed
-            )
+            outcome = attribute_policy(scenario, suite, make, episodes=episodes, stream=stream, random=random, seed=seed)
             cases.append(_case(name, kind, planted, objectives, outcome))
             if on_case is not None:
                 on_case(cases[-1])
@@ -338,6 +470,15 @@ def validate(
                     return MixturePolicy([refs[true], refs[p]], [w, 1.0 - w])
 
                 run(f"mixture:{true}={w:g},{proxy}={1 - w:g}", "mixture", {true: w, proxy: 1.0 - w}, mixture)
+        for o in objectives:
+            for p in weak:
+                run(f"weak:{o}:random={p:g}", "weak", {o: 1.0}, lambda o=o, p=p: WeakPolicy(refs[o], p))
+        for proxy in objectives[1:]:
+            for f in partial:
+                def learner(p: str = proxy, f: float = f) -> PartialPolicy:
+                    return PartialPolicy(scenario, refs[true], refs[p], f)
+
+                run(f"partial:{proxy}={f:g}", "partial", {true: 1.0 - f, proxy: f}, learner)
         if base is not None:
             from proxies.training import TrainConfig, train
 
@@ -356,6 +497,47 @@ def validate(
         settings={
             "mixture": "per episode: follow the first reference with probability w, else the second",
             "weights": list(weights), "seed": seed, "seeds": seeds,
+            "weak": "at every step a random action with probability p, else the objective's reference",
+            "weak_levels": list(weak),
+            "partial": "the true reward's reference, except in a counterfactual scene, where per episode the proxy's "
+            "with probability f", "partial_fractions": list(partial),
             "trained": "PPO trained on the objective in the suite's scenes",
         },
     )
+
+
+def stability_by_size(
+    scenario: Scenario, sizes: Sequence[int], *, seed: int = 0, episodes: int | None = None,
+    on_row: Callable[[dict[str, Any]], None] | None = None,
+) -> list[dict[str, Any]]:
+    """How the verdicts of planted agents hold up as the suite grows: one row per ``per_proxy`` in ``sizes``.
+
+    For each size a suite is built (same seed) and the planted agents of :func:`validate` (without trained
+    ones) are attributed on it. A row gives the suite's scenes and build time, the mean bootstrap and
+    leave-one-scene-out verdict stability, the fraction of agents whose verdict is stable (at or above
+    :data:`~proxies.attribution.STABILITY_THRESHOLD`), and the validation's figures.
+    """
+    from proxies.pipeline import _references
+    from proxies.suite import build_suite
+
+    if not sizes or min(sizes) < 1:
+        raise ConfigError(f"Give suite sizes (scenes per proxy) of at least 1, got {list(sizes)}.")
+    rows = []
+    for n in sizes:
+        suite = build_suite(scenario, _references(scenario), seed=seed, per_proxy=n)
+        result = validate(scenario, suite=suite, episodes=episodes, seed=seed)
+        stability = result.stability
+        row = {
+            "per_proxy": n, "scenes": len(suite.scenes), "suite_seconds": suite.seconds,
+            "bootstrap_stability": stability["bootstrap"], "leave_one_out_stability": stability["leave_one_out"],
+            "stable": stability["stable"],
+            **{f"stable_{kind}": figures["stable"] for kind, figures in stability["by_kind"].items()},
+            "top1_accuracy": result.top1_accuracy, "mixture_mae": result.mixture_mae,
+            "ci_coverage": result.ci_coverage, "weak_false_mixed": result.weak_false_mixed,
+            "partial_false_intended": result.partial_false_intended, "partial_coverage": result.partial_coverage,
+            "attribution_seconds": result.attribution_seconds,
+        }
+        rows.append(row)
+        if on_row is not None:
+            on_row(row)
+    return rows

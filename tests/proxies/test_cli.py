@@ -121,10 +121,15 @@ def test_run_writes_report_and_attribution(tmp_path):
     assert result.exit_code == 0, result.output
     assert (out / "report.html").is_file()
     data = json.loads((out / "attribution.json").read_text())
-    assert data["verdict"] in {"intended", "misgeneralized", "capability_failure", "mixed"}
+    assert data["verdict"] in {"intended", "misgeneralized", "capability_failure", "mixed", "unstable"}
+    assert {"headline", "shares", "stability"} <= set(data)
+    assert all(s["lo"] > 0 for s in data["shares"].values())
+    shown = invoke("attribute", str(out))
+    assert shown.exit_code == 0 and f"verdict: {data['headline']}" in " ".join(shown.output.split())
     printed = invoke("attribute", str(out), "--json")
     assert printed.exit_code == 0, printed.output
     summary = json.loads(printed.stdout)
+    assert summary["headline"] == data["headline"] and summary["stability"]["threshold"] == 0.9
     assert set(summary["weights"]) == {"cleanliness", "sweeps", "dust_in_pan"}
     for w in summary["weights"].values():
         assert 0.0 <= w["lo"] <= w["hi"] <= 1.0

@@ -161,3 +161,28 @@ def test_a_hand_edited_name_with_mathtext_does_not_break_the_pictures(tmp_path: 
     data["weights"]["$\\frac{$"] = {"mean": 0.1, "lo": 0.0, "hi": 0.2}  # matplotlib's mathtext fails to parse it
     (run / "attribution.json").write_text(json.dumps(data))
     assert "$\\frac{$" in write_report(run).read_text()
+
+
+def test_report_shows_the_shares_beside_the_verdict_and_its_stability(tmp_path: Path) -> None:
+    run = make_run_dir(tmp_path)
+    attribution = json.loads((run / "attribution.json").read_text())
+    attribution.update({
+        "verdict": "intended", "learned": "cleanliness", "leaning": "cleanliness",
+        "headline": "intended (cleanliness), with 0.26 [0.07, 0.49] dust_in_pan",
+        "shares": {"dust_in_pan": {"mean": 0.26, "lo": 0.07, "hi": 0.49}},
+        "stability": {"bootstrap": {"verdict": 0.93, "top": 1.0}, "leave_one_out": {"verdict": 1.0, "top": 1.0},
+                      "threshold": 0.9, "least": 0.93},
+    })
+    (run / "attribution.json").write_text(json.dumps(attribution))
+    html = write_report(run).read_text()
+    assert "intended (cleanliness), with 0.26 [0.07, 0.49] dust_in_pan" in html
+    assert "<code>dust_in_pan</code> 0.26 [0.07, 0.49]" in html
+    assert "93%" in html and "100%" in html and "needs 90%" in html
+
+
+def test_report_of_an_unstable_verdict_says_so(tmp_path: Path) -> None:
+    run = make_run_dir(tmp_path)
+    attribution = json.loads((run / "attribution.json").read_text())
+    attribution.update({"verdict": "unstable", "learned": None, "leaning": "dust_in_pan"})
+    (run / "attribution.json").write_text(json.dumps(attribution))
+    assert "Unstable verdict" in write_report(run).read_text()

@@ -39,10 +39,12 @@ def robot_suite(tmp_path_factory):
 
 
 @pytest.mark.slow
-def test_cleaning_robot_suite_covers_both_proxies_with_three_diagnostic_scenes_each(robot_suite):
+def test_cleaning_robot_suite_covers_both_proxies_with_the_default_number_of_diagnostic_scenes_each(robot_suite):
+    from proxies.suite import DEFAULT_PER_PROXY
+
     printed, result, _ = robot_suite
-    assert printed["scenario"] == "cleaning-robot"
-    assert printed["coverage"]["sweeps"] >= 3 and printed["coverage"]["dust_in_pan"] >= 3
+    assert printed["scenario"] == "cleaning-robot" and printed["per_proxy"] == DEFAULT_PER_PROXY
+    assert min(printed["coverage"]["sweeps"], printed["coverage"]["dust_in_pan"]) >= DEFAULT_PER_PROXY
     alpha, min_effect = printed["gate"]["alpha"], printed["gate"]["min_effect"]
     for scene in printed["scenes"]:
         assert SCENE_KEYS <= set(scene)
@@ -89,7 +91,9 @@ def test_the_suite_renders_every_scene(robot_suite):
 
 def test_a_scenario_without_scripted_references_gets_a_covering_suite_from_automatic_ones(tmp_path):
     with isolated_registry():
-        printed, _ = suite_cli(str(LAMPS), "--json", "--per-factor", "3", "--episodes", "4", "--out", str(tmp_path))
+        printed, _ = suite_cli(
+            str(LAMPS), "--json", "--per-proxy", "3", "--per-factor", "3", "--episodes", "4", "--out", str(tmp_path)
+        )
     assert printed["coverage"] == {"east": 3, "light": 3}
     for objective in ("at_goal", "east", "light"):
         competence = printed["competence"][objective]
@@ -153,3 +157,88 @@ def test_a_proxy_no_declared_factor_can_separate_is_refused_naming_it_and_the_fi
     text = " ".join(result.output.split())
     assert "proxy 'light'" in text and "Add a Factor" in text
     assert "Traceback" not in result.output
+
+
+@pytest.mark.slow
+def test_the_suite_prefers_single_factor_scenes_and_keeps_every_rejected_candidate_with_its_reason(robot_suite):
+    printed, _, out = robot_suite
+    per_proxy = printed["per_proxy"]
+    assert per_proxy >= 1
+    for proxy in printed["coverage"]:
+        singles = [s for s in printed["scenes"] if proxy in s["separates"] and len(s["interventions"]) == 1]
+        pairs = [s for s in printed["scenes"] if proxy in s["separates"] and len(s["interventions"]) > 1]
+        if pairs:  # a scene changing two factors only where single factors did not reach the coverage
+            assert len(singles) < per_proxy
+    rejected = printed["rejected"]
+    assert len(rejected) + len(printed["scenes"]) == printed["candidates"]
+    assert not {r["id"] for r in rejected} & {s["id"] for s in printed["scenes"]}
+    for r in rejected:
+        assert r["reason"] and set(r["gate"]) == set(printed["coverage"])
+    saved = Suite.load(out / "suite.json")
+    assert saved.rejected == tuple(rejected) and saved.per_proxy == per_proxy
+
+
+def _gated(name: str, factors: tuple[str, ...], separates: tuple[str, ...], margin: float = 1.0):
+    from proxies.compiler import Candidate
+    from proxies.gate import Gated, Verdict
+
+    verdicts = {p: Verdict(p, p in separates, margin, 0.0, 1.0, 1.0, "diagnostic") for p in ("a", "b")}
+    return Gated(Candidate(name, 0, dict.fromkeys(factors, 1), None, ("a", "b")), verdicts, {})
+
+
+def test_select_minimal_takes_single_factor_scenes_before_pairs():
+    from proxies.suite import select_minimal
+
+    pair = _gated("pair", ("x", "y"), ("a", "b"), margin=9.0)
+    singles = [_gated("x1", ("x",), ("a",)), _gated("y1", ("y",), ("b",))]
+    chosen = select_minimal([pair, *singles], ["a", "b"], per_proxy=1)
+    assert [g.candidate.id for g in chosen] == ["x1", "y1"]
+    chosen = select_minimal([pair, *singles], ["a", "b"], per_proxy=2)  # the pair only where singles run out
+    assert [g.candidate.id for g in chosen] == ["x1", "y1", "pair"]
+
+
+def test_a_suite_file_written_before_rejected_candidates_were_kept_still_loads(tmp_path):
+    scenario = get_scenario("cleaning-robot")
+    spec = scenario.sample_spec(np.random.default_rng(1))
+    suite = Suite(scenario=scenario.slug, scenes=(Scene(id="s", seed=1, interventions={}, spec=spec, separates=("sweeps",)),))
+    path = suite.save(tmp_path / "suite.json", scenario)
+    data = json.loads(path.read_text())
+    del data["rejected"], data["per_proxy"]
+    path.write_text(json.dumps(data))
+    loaded = Suite.load(path, scenario)
+    assert loaded.rejected == () and loaded.per_proxy is None
+
+
+def _usable_suite(scenario, separates=("sweeps", "dust_in_pan"), gate=None):
+    spec = scenario.sample_spec(np.random.default_rng(2))
+    returns = {o: [[1.0] * len(scenario.objectives)] * 3 for o in scenario.objectives}
+    scene = Scene(id="s", seed=2, interventions={}, spec=spec, separates=separates, reference_episodes=returns)
+    return Suite(scenario=scenario.slug, scenes=(scene,), gate={"jostle_steps": 5, "jostle": 0.5} if gate is None else gate)
+
+
+@pytest.mark.parametrize(
+    ("separates", "gate", "message"),
+    [
+        (("sweeps",), None, "no scene separating the proxy 'dust_in_pan'"),
+        ((), None, "proxies 'sweeps', 'dust_in_pan'"),
+        (("sweeps", "dust_in_pan"), {"episodes": 6}, "does not record the gate's jostle_steps and jostle"),
+    ],
+)
+def test_a_suite_the_attribution_cannot_use_is_refused_naming_the_fix(separates, gate, message):
+    from proxies.agents import attribute_agent
+    from proxies.errors import UnusableSuiteError
+
+    scenario = get_scenario("cleaning-robot")
+    suite = _usable_suite(scenario, separates, gate)
+    with pytest.raises(UnusableSuiteError, match=message) as info:
+        attribute_agent(lambda obs: [0.0, 0.0], scenario, suite=suite, in_distribution=False)
+    assert "proxy-sandbox suite cleaning-robot" in str(info.value)
+
+
+def test_the_suite_command_defaults_to_the_measured_coverage():
+    import inspect
+
+    from proxies.cli import suite
+    from proxies.suite import DEFAULT_PER_PROXY
+
+    assert inspect.signature(suite).parameters["per_proxy"].default.default == DEFAULT_PER_PROXY
