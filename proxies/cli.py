@@ -411,8 +411,9 @@ def _attribute_several(
     agents += zips
     with status(console, f"attributing {len(agents)} model(s) on the counterfactual suite"):
         outcome = attribute_agent(agents, sc, suite=suite, algorithm=algorithm)
-    return {**outcome.attribution.to_dict(), "in_distribution_score": outcome.in_distribution_score,
-            "seconds": outcome.seconds, "runs": [str(s) for s in (*dirs, *zips)]}
+    from proxies.pipeline import attribution_document
+
+    return attribution_document(sc, outcome.suite, outcome, runs=[str(s) for s in (*dirs, *zips)])
 
 
 @app.command()
