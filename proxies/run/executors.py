@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 from proxies.errors import SweepError
 
-__all__ = ["ProcessExecutor", "RayExecutor", "make_executor", "ADDRESS_TIMEOUT"]
+__all__ = ["ProcessExecutor", "RayExecutor", "check_backend", "make_executor", "ADDRESS_TIMEOUT"]
 
 ADDRESS_TIMEOUT = 10.0
 """Seconds to wait for a Ray cluster's address to answer before giving up [s]."""
@@ -107,20 +107,24 @@ def _check_address(address: str) -> None:
         ) from None
 
 
+def _import_ray() -> Any:
+    try:
+        import ray
+    except ImportError:
+        raise SweepError(
+            "--backend ray needs Ray, which is not installed; install the extra: pip install 'proxy-sandbox[ray]' "
+            "(or use the default --backend process)."
+        ) from None
+    return ray
+
+
 class RayExecutor:
     """Runs jobs as Ray core tasks with ``num_cpus=1`` each."""
 
     name = "ray"
 
     def __init__(self, workers: int, address: str | None = None, *, temp_dir: str | None = None) -> None:
-        try:
-            import ray
-        except ImportError:
-            raise SweepError(
-                "--backend ray needs Ray, which is not installed; install the extra: pip install 'proxy-sandbox[ray]' "
-                "(or use the default --backend process)."
-            ) from None
-        self._ray = ray
+        self._ray = ray = _import_ray()
         self.workers = workers
         self._own = not ray.is_initialized()
         if address is not None:
@@ -182,12 +186,22 @@ def _ray_job(fn: Callable[[Any], Any], job: Any) -> Any:
     return fn(job)
 
 
-def make_executor(backend: str, workers: int, address: str | None = None, **options: Any) -> ProcessExecutor | RayExecutor:
-    """The executor for ``--backend``: ``process`` or ``ray``."""
-    if backend == "process":
-        if address is not None:
-            raise SweepError("--address applies to --backend ray only; drop it, or add --backend ray.")
-        return ProcessExecutor(workers)
+def check_backend(backend: str, address: str | None = None) -> None:
+    """A :class:`SweepError` for an unknown backend, an address without Ray, Ray missing or an address that does
+    not answer: all before a sweep writes anything."""
+    if backend not in ("process", "ray"):
+        raise SweepError(f"Unknown --backend {backend!r}; give process (the default) or ray.")
+    if backend == "process" and address is not None:
+        raise SweepError("--address applies to --backend ray only; drop it, or add --backend ray.")
     if backend == "ray":
-        return RayExecutor(workers, address, **options)
-    raise SweepError(f"Unknown --backend {backend!r}; give process (the default) or ray.")
+        _import_ray()
+        if address is not None:
+            _check_address(address)
+
+
+def make_executor(backend: str, workers: int, address: str | None = None, **options: Any) -> ProcessExecutor | RayExecutor:
+    """The executor for ``--backend``: ``process`` or ``ray`` (checked by :func:`check_backend`)."""
+    check_backend(backend, address)
+    if backend == "process":
+        return ProcessExecutor(workers)
+    return RayExecutor(workers, address, **options)

@@ -22,7 +22,6 @@ import json
 import math
 import os
 import time
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,7 +36,7 @@ from proxies.errors import ConfigError, Interrupted, ProxiesError, RunConfigMism
 from proxies.files import check_writable, model_zip_problem, write_atomic, write_json_atomic
 from proxies.progress import progress_display
 from proxies.run.config import RunConfig
-from proxies.run.executors import make_executor
+from proxies.run.executors import check_backend, make_executor
 from proxies.rundir import default_run_dir
 from proxies.scenario import Scenario
 from proxies.schemas import AttributionFile, read_file, read_json_file
@@ -277,9 +276,9 @@ def run_sweep(
     console = console or Console(stderr=True)
     warning = check_workers(workers)
     if warning:
-        warnings.warn(warning, stacklevel=2)
         console.print(f"[bold yellow]warning:[/] {escape(warning)}", soft_wrap=True)
     start = time.perf_counter()
+    check_backend(backend, address)
     check_writable(out, "--out")
     configs = sweep.runs()
     dirs = [default_run_dir(c, scenario.slug, out) for c in configs]
