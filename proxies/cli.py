@@ -594,9 +594,17 @@ def report(
 def bench(
     scenario: str = typer.Option("cleaning-robot", help="Scenario to measure: a registered name or a path to a scenario file."),
     as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
+    sweep_runs: int = typer.Option(
+        0, "--sweep", help="Instead: a sweep of this many runs on 1 worker, then on 2 (runs per hour, overhead); e.g. 4."
+    ),
+    steps: int = typer.Option(20_000, parser=_count, help="With --sweep: training steps per run."),
 ) -> None:
     """Measure env, physics and PPO throughput side by side (the scenario, the platformer fixture, CartPole)."""
     from proxies.bench import run_bench
+
+    if sweep_runs:
+        _bench_sweep(scenario, sweep_runs, steps, as_json)
+        return
 
     figures = run_bench(scenario, console=console)
     if as_json:
@@ -613,6 +621,24 @@ def bench(
     out.print(f"PPO on CartPole-v1: {figures['ppo_cartpole_steps_per_s']:,.0f} steps/s (the PPO ratios' denominator)")
     for note in figures["notes"]:
         out.print(f"note: {note}")
+
+
+def _bench_sweep(scenario: str, runs: int, steps: int, as_json: bool) -> None:
+    from proxies.run.sweep_bench import bench_sweep
+
+    if runs < 2:
+        raise ConfigError(f"--sweep needs at least 2 runs to keep 2 workers busy, got {runs}.")
+    figures = bench_sweep(scenario, runs=runs, steps=steps, console=console)
+    if as_json:
+        print(json.dumps(figures, indent=2))
+        return
+    table = Table("workers", "runs", "wall [s]", "runs/hour", "overhead")
+    for row in figures["rows"]:
+        table.add_row(str(row["workers"]), str(row["runs"]), f"{row['wall_seconds']:.0f}", f"{row['runs_per_hour']:.1f}",
+                      f"{row['overhead_fraction']:.1%}")
+    Console().print(table)
+    Console().print(f"speedup of 2 workers over 1: {figures['speedup']:.2f}x; sweep overhead (1 worker): "
+                    f"{figures['overhead_fraction']:.1%} of the wall time")
 
 
 @app.command()

@@ -81,3 +81,8 @@ def test_markdown_format_prints_a_short_summary(attributed):
 def test_bad_fail_on_or_format_is_refused_before_any_work(tmp_path, args, message):
     result = invoke("attribute", str(tmp_path / "missing"), *args)
     assert result.exit_code == 2 and message in " ".join(result.output.split())
+
+
+def test_the_sweep_benchmark_needs_two_runs_at_least():
+    result = invoke("bench", "--sweep", "1")
+    assert result.exit_code == 2 and "--sweep needs at least 2 runs" in " ".join(result.output.split())
