@@ -62,25 +62,26 @@ class ProcessExecutor:
                 exc = future.exception()
                 yield (i, None if exc else future.result(), exc)
 
-    def stop(self) -> list[Done]:
-        """Cancel the queued jobs, stop the running ones with SIGTERM (training saves a checkpoint), wait for them."""
-        for future in self._running:
-            future.cancel()
-        for process in list(getattr(self._pool, "_processes", {}).values()):
-            try:
-                os.kill(process.pid, signal.SIGTERM)
-            except OSError:
-                pass
-        left = []
-        for future, i in self._running.items():
-            if not future.cancelled():
+    def stop(self, patience: float = 120.0) -> list[Done]:
+        """Cancel the queued jobs and stop the running ones with SIGTERM (training saves a checkpoint); wait for them.
+
+        The pool hands a worker its next job before the last one ends, so SIGTERM is sent again every second
+        until every job has ended: a job that had just started stops at once, a worker between jobs ends
+        (no file is being written then).
+        """
+        processes = list((getattr(self._pool, "_processes", None) or {}).values())  # shutdown() forgets them
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        live = {future: i for future, i in self._running.items() if not future.cancel()}
+        deadline = time.monotonic() + patience
+        while live and not all(future.done() for future in live) and time.monotonic() < deadline:
+            for process in processes:
                 try:
-                    exc = future.exception(timeout=60)
-                except Exception as error:  # the pool broke as its workers went
-                    exc = error
-                left.append((i, None, exc))
+                    os.kill(process.pid, signal.SIGTERM)
+                except OSError:
+                    pass
+            wait(live, timeout=1.0)
         self._running = {}
-        return left
+        return [(i, None, future.exception() if future.done() else None) for future, i in live.items()]
 
     def close(self) -> None:
         """Shut the pool down."""

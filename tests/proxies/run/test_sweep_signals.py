@@ -38,10 +38,18 @@ except Interrupted as exc:
 """
 
 
+def _fresh_signals() -> None:
+    """In the child: default SIGINT and SIGTERM, whatever the test process had (a background job ignores SIGINT)."""
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_SETMASK, [])
+
+
 def _sweep(out: Path) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-c", CHILD.format(config=LONGER), str(out)], env={**os.environ, "PYTHONPATH": str(ROOT)},
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        preexec_fn=_fresh_signals,
     )
 
 
