@@ -17,7 +17,7 @@ from proxies.errors import ConfigError, RunConfigMismatchError, SweepError
 from proxies.gate import GateConfig
 from proxies.run.config import EvaluationConfig, RunConfig
 from proxies.run.executors import RayExecutor, make_executor
-from proxies.run.sweep import SweepConfig, check_workers, load_sweep, parse_mixes, run_state, run_sweep
+from proxies.run.sweep import SweepConfig, _claim, check_workers, load_sweep, parse_mixes, run_state, run_sweep
 from proxies.training import TrainConfig
 
 TINY = RunConfig(
@@ -94,6 +94,15 @@ def test_a_folder_holding_another_sweep_is_refused_and_left_alone(tmp_path):
     assert other.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["sweep-config.json"]
     with pytest.raises(SweepError, match="holds no sweep"):
         load_sweep(tmp_path / "nothing")
+
+
+def test_a_folder_holding_a_sweep_with_other_settings_is_refused_but_a_wider_grid_is_not(tmp_path):
+    _claim(tmp_path, "cleaning-robot", SweepConfig(TINY, (0.0,), 1))
+    _claim(tmp_path, "cleaning-robot", SweepConfig(TINY, (0.0, 0.5), 3))  # more α and seeds: the same sweep, grown
+    longer = RunConfig(TrainConfig(**{**TINY.train.to_dict(), "hyperparameters": (("n_steps", 128),), "steps": 2048}))
+    with pytest.raises(RunConfigMismatchError, match="with other settings"):
+        _claim(tmp_path, "cleaning-robot", SweepConfig(longer, (0.0,), 1))
+    assert load_sweep(tmp_path)[1].mixes == (0.0, 0.5)
 
 
 def test_run_states_from_the_files_a_run_holds(tmp_path):
