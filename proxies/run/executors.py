@@ -32,12 +32,40 @@ Done = tuple[int, Any, BaseException | None]
 """A finished job: its index, its result (or None) and the exception it raised (or None)."""
 
 
+_STOPPING = False
+"""In a pool worker: whether the driver has asked it to stop (SIGTERM came while it waited for a job)."""
+
+
+def _note_stop(signum: int, frame: Any) -> None:
+    global _STOPPING
+    _STOPPING = True
+
+
 def _init_worker() -> None:
-    """In each pool worker: one torch thread; Ctrl-C goes to the driver, which stops the workers with SIGTERM."""
+    """In each pool worker: one torch thread; Ctrl-C goes to the driver, which stops the workers with SIGTERM.
+
+    Between jobs, SIGTERM only marks the worker as stopping (killing it while it waits on the pool's queue
+    would leave the queue's lock held, and the pool could never shut down); during a job it stops the job
+    (:func:`_pool_job`).
+    """
     import torch
 
     torch.set_num_threads(1)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _note_stop)
+
+
+def _pool_job(fn: Callable[[Any], Any], job: Any) -> Any:
+    """Run ``fn(job)`` in a pool worker with SIGTERM's default action (so the job's own handlers see it)."""
+    from proxies.errors import Interrupted
+
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    try:
+        if _STOPPING:
+            raise Interrupted("the sweep was stopped before this run started", signal.SIGTERM)
+        return fn(job)
+    finally:
+        signal.signal(signal.SIGTERM, _note_stop)
 
 
 class ProcessExecutor:
@@ -52,7 +80,7 @@ class ProcessExecutor:
 
     def submit(self, fn: Callable[[Any], Any], jobs: Sequence[Any]) -> Iterator[Done]:
         """Run ``fn(job)`` for every job; yields each as it finishes (``timeout``: wakes every second)."""
-        self._running = {self._pool.submit(fn, job): i for i, job in enumerate(jobs)}
+        self._running = {self._pool.submit(_pool_job, fn, job): i for i, job in enumerate(jobs)}
         while self._running:
             done, _ = wait(self._running, timeout=1.0, return_when=FIRST_COMPLETED)
             if not done:
@@ -66,8 +94,7 @@ class ProcessExecutor:
         """Cancel the queued jobs and stop the running ones with SIGTERM (training saves a checkpoint); wait for them.
 
         The pool hands a worker its next job before the last one ends, so SIGTERM is sent again every second
-        until every job has ended: a job that had just started stops at once, a worker between jobs ends
-        (no file is being written then).
+        until every job has ended: a running job stops, a worker between jobs skips the next one.
         """
         processes = list((getattr(self._pool, "_processes", None) or {}).values())  # shutdown() forgets them
         self._pool.shutdown(wait=False, cancel_futures=True)
