@@ -134,6 +134,8 @@ class AgentOutcome:
     """Wall-clock time of the attribution (rollouts and bootstrap) [s]."""
     in_distribution_score: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    suite: Suite | None = None
+    """The suite the agent was attributed on (:func:`attribute_agent` may have built it)."""
 
 
 def attribute_policy(
@@ -175,7 +177,7 @@ def attribute_policy(
         scenario.objectives, runs, refs, random, in_distribution_score=score, in_distribution=table,
         in_distribution_competence=_competence_in_training(scenario, suite, table), seed=seed, n_boot=n_boot,
     )
-    return AgentOutcome(result, np.mean(runs, axis=0), random, refs, time.perf_counter() - start, score)
+    return AgentOutcome(result, np.mean(runs, axis=0), random, refs, time.perf_counter() - start, score, suite=suite)
 
 
 def _competence_in_training(scenario: Scenario, suite: Suite, table: dict[str, Any]) -> list[float] | None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import json
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,6 +19,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from proxies.cli_options import count as _count
+from proxies.cli_options import shared_options
 from proxies.errors import ConfigError, Interrupted, ProxiesError
 from sandbox.errors import SandboxError
 
@@ -33,27 +34,7 @@ MAX_SEED = 2**32 - 1
 """Largest seed (seeds are unsigned 32-bit integers); :data:`proxies.schemas.MAX_SEED`."""
 
 
-def _count(text: str) -> int:
-    """A whole number given as ``300000``, ``3e5`` or ``300_000`` (exactly: ``1e26`` is 10**26)."""
-    if isinstance(text, int):  # the default
-        return text
-    try:
-        value = Decimal(text.replace("_", "").strip())
-    except InvalidOperation:
-        raise typer.BadParameter(f"{text!r} is not a whole number; give e.g. 300000 or 3e5.") from None
-    if not value.is_finite() or value != value.to_integral_value():
-        raise typer.BadParameter(f"{text!r} is not a whole number; give e.g. 300000 or 3e5.")
-    return int(value)
-
-
 SCENARIO_ARG = typer.Argument(..., help="A registered scenario name (see `list`) or the path to a scenario .py file.")
-# the training options shared by `train` and `run`
-STEPS_OPT = typer.Option(300_000, parser=_count, help="Environment steps to train for (at most 10**9; 3e5 works too).")
-SEED_OPT = typer.Option(0, help=f"Seed of the run, a whole number from 0 to {MAX_SEED}.")
-OBJECTIVE_OPT = typer.Option(None, help="Objective to train on (default: the true reward).")
-MIX_OPT = typer.Option(0.0, help="Fraction in [0, 1] of training scenes drawn from the intervention domain.")
-ALGORITHM_OPT = typer.Option("PPO", help="stable-baselines3 algorithm name.")
-OUT_OPT = typer.Option(None, help="Run directory (default: runs/<scenario>-<hash>-s<seed>).")
 STRICT_OPT = typer.Option(
     False, "--strict", help="Refuse a run whose scenario changed since it was made (default: warn and go on)."
 )
@@ -207,10 +188,11 @@ def graph_command(
 
 
 def _config(scenario: str, steps: int, seed: int, objective: str | None, mix: float, algorithm: str):
-    """The scenario and the checked training config: every setting, and the scenario's first scene, observation
+    """The scenario and the checked run config: every setting, and the scenario's first scene, observation
     and step, are checked before anything is written."""
     from proxies.checks import preflight
     from proxies.registry import get_scenario
+    from proxies.run.config import RunConfig
     from proxies.training import TrainConfig, check_algorithm
 
     _check_seed(seed)
@@ -222,55 +204,121 @@ def _config(scenario: str, steps: int, seed: int, objective: str | None, mix: fl
     )
     check_algorithm(config.algorithm, sc.action_space)
     preflight(sc, objective=objective, mix=mix, seed=seed)  # the first scene, observation and step, before any file
-    return sc, config
+    return sc, RunConfig(config)
 
 
 @app.command("train")
 @_guard
-def train_command(
-    scenario: str = SCENARIO_ARG,
-    steps: int = STEPS_OPT,
-    seed: int = SEED_OPT,
-    objective: str | None = OBJECTIVE_OPT,
-    mix: float = MIX_OPT,
-    algorithm: str = ALGORITHM_OPT,
-    out: Path | None = OUT_OPT,
-) -> None:
+@shared_options("steps", "seed", "objective", "mix", "algorithm", "out")
+def train_command(scenario: str = SCENARIO_ARG, options: dict | None = None) -> None:
     """Train an agent and save it in a run directory.
 
-    Ctrl-C (or SIGTERM) stops training, saves the model so far as a checkpoint and says where.
+    Ctrl-C (or SIGTERM) stops training, saves the model so far as a checkpoint and says where. Killed
+    even with kill -9, the same command again resumes from the last checkpoint (a new one every 50,000
+    steps) and ends with the model an uninterrupted run would have.
     """
     from proxies.rundir import default_run_dir, prepare
     from proxies.training import train
 
-    sc, config = _config(scenario, steps, seed, objective, mix, algorithm)
+    out = options.pop("out")
+    sc, config = _config(scenario, **options)
     run_dir = out or default_run_dir(config, sc.slug)
     prepare(run_dir, config, sc)
-    train(sc, config, run_dir)
+    train(sc, config.train, run_dir)
     console.print(f"model: {run_dir / 'model.zip'}  (TensorBoard logs: {run_dir / 'logs'})", soft_wrap=True)
 
 
 @app.command()
 @_guard
-def run(
-    scenario: str = SCENARIO_ARG,
-    steps: int = STEPS_OPT,
-    seed: int = SEED_OPT,
-    objective: str | None = OBJECTIVE_OPT,
-    mix: float = MIX_OPT,
-    algorithm: str = ALGORITHM_OPT,
-    out: Path | None = OUT_OPT,
-) -> None:
+@shared_options("steps", "seed", "objective", "mix", "algorithm", "out")
+def run(scenario: str = SCENARIO_ARG, options: dict | None = None) -> None:
     """All stages: train, build the counterfactual suite, attribute, draw, write the report.
 
     A run directory that already holds a whole model.zip of this config and of today's scenario
-    reuses it; a damaged one, or one trained before the scenario changed, is trained again.
+    reuses it; a damaged one, or one trained before the scenario changed, is trained again; an
+    interrupted training (Ctrl-C, kill -9) resumes from its last checkpoint.
     """
     from proxies.pipeline import run as run_pipeline
     from proxies.rundir import default_run_dir
 
-    sc, config = _config(scenario, steps, seed, objective, mix, algorithm)
-    run_pipeline(scenario, config, out or default_run_dir(config, sc.slug), console=console)
+    out = options.pop("out")
+    sc, config = _config(scenario, **options)
+    run_pipeline(sc, config, out or default_run_dir(config, sc.slug), console=console)
+
+
+@app.command()
+@_guard
+@shared_options("steps", "objective", "algorithm")
+def sweep(
+    scenario: str = SCENARIO_ARG,
+    mix: str = typer.Option("0,0.01,0.02,0.03,0.06,0.11,1", help="Training mixes α, comma-separated fractions in [0, 1]."),
+    seeds: int = typer.Option(5, help="Seeds per α (seeds --first-seed, --first-seed + 1, ...)."),
+    first_seed: int = typer.Option(0, help="The first seed."),
+    backend: str = typer.Option("process", help="Where the runs go: process (a local process pool) or ray."),
+    workers: int = typer.Option(2, help="Runs at once (one CPU and one torch thread each)."),
+    address: str | None = typer.Option(None, help="With --backend ray: an existing cluster's address (host:port, auto)."),
+    out: Path = typer.Option(..., help="The sweep's folder: one run directory per (α, seed), and the sweep's report."),
+    report: bool = typer.Option(True, help="Write each run's pictures and HTML report (--no-report: faster)."),
+    options: dict | None = None,
+) -> None:
+    """Train and attribute seeds at every training mix α, then aggregate (as sweep-report does).
+
+    Run again, it skips finished runs, resumes interrupted ones and retrains damaged ones. Ctrl-C
+    stops the workers cleanly (training saves a checkpoint; no file is left half-written).
+    """
+    from proxies.present.sweep_report import write_sweep_report
+    from proxies.run.sweep import SweepConfig, check_workers, parse_mixes, run_sweep
+
+    mixes = parse_mixes(mix)
+    if seeds < 1:
+        raise ConfigError(f"--seeds must be at least 1 (seeds per α), got {seeds}.")
+    _check_seed(first_seed, "--first-seed")
+    _check_seed(first_seed + seeds - 1, "--first-seed + --seeds - 1")
+    check_workers(workers)
+    sc, config = _config(scenario, seed=first_seed, mix=max(mixes), **options)
+    plan = SweepConfig(config, mixes, seeds, first_seed)
+    result = run_sweep(sc, config.scenario, plan, out, backend=backend, workers=workers, address=address,
+                       console=console, report=report)
+    failed = [row for row in result["runs"] if row["state"] == "failed"]
+    _print_sweep(write_sweep_report(out, console=console), out)
+    if failed:
+        console.print(f"[bold red]{len(failed)} run(s) failed[/]; run the command again to retry them.")
+        raise typer.Exit(code=1)
+
+
+@app.command("sweep-report")
+@_guard
+def sweep_report(
+    out: Path = typer.Argument(..., help="A sweep's folder (made by `proxy-sandbox sweep`)."),
+    pooled: bool = typer.Option(True, help="Also attribute each α's seeds together (--no-pooled: faster)."),
+) -> None:
+    """Aggregate a sweep: per α, IQM and 95% bootstrap intervals over seeds, verdicts, the knee; plot and HTML."""
+    from proxies.present.sweep_report import write_sweep_report
+
+    _check_sweep_folder(out)
+    _print_sweep(write_sweep_report(out, console=console, pooled=pooled), out)
+
+
+def _check_sweep_folder(out: Path) -> None:
+    """A sweep's folder that can be written, else a typed error before any work."""
+    from proxies.files import check_writable
+    from proxies.run.sweep import load_sweep
+
+    load_sweep(out)
+    check_writable(out, "DIR")
+
+
+def _print_sweep(result: dict, out: Path) -> None:
+    from proxies.present.sweep_report import markdown_table
+
+    Console(width=max(140, Console().width)).print(markdown_table(result), markup=False, highlight=False)
+    knee = result.get("knee") or {}
+    if knee.get("alpha") is None:
+        console.print("knee: no α of the grid has at least 80% of seeds intended")
+    else:
+        hi = "above the grid" if knee["hi"] is None else f"{knee['hi']:g}"
+        console.print(f"knee: α = {knee['alpha']:g} (95% bootstrap interval {knee['lo']:g} – {hi})")
+    console.print(f"sweep report: {out / 'sweep.html'}  plot: {out / 'images' / 'dose-response.png'}", soft_wrap=True)
 
 
 ATTRIBUTE_KEYS = (
@@ -316,6 +364,10 @@ def attribute(
     algorithm: str | None = typer.Option(None, help="With model zips: their SB3 algorithm (default: try PPO, A2C, SAC...)."),
     as_json: bool = typer.Option(False, "--json", help="Print the attribution as JSON."),
     strict: bool = STRICT_OPT,
+    fail_on: str | None = typer.Option(
+        None, help="Exit with code 1 when the verdict is one of these, e.g. misgeneralized,mixed (a CI gate)."
+    ),
+    output_format: str = typer.Option("table", "--format", help="table (default), or markdown: a short summary."),
 ) -> None:
     """Say which objective an agent pursues, with 90% intervals and a verdict.
 
@@ -331,7 +383,10 @@ def attribute(
     executes code stored in it: only attribute files you trust.
     """
     from proxies.errors import RunDirError
+    from proxies.summary import check_format, markdown_summary, parse_fail_on
 
+    failing = parse_fail_on(fail_on)
+    check_format(output_format)
     for source in sources:
         if not source.exists():
             raise RunDirError(
@@ -361,7 +416,9 @@ def attribute(
     else:
         data = _attribute_several(dirs, zips, scenario, suite_path, algorithm, strict)
     console.print(f"attribution took {data.get('seconds', 0.0):.1f} s")
-    if as_json:
+    if output_format == "markdown":
+        print(markdown_summary(data))
+    elif as_json:
         print(json.dumps({k: data[k] for k in (*ATTRIBUTE_KEYS, "runs", "value_probe") if k in data}, indent=2))
     else:
         table = Table("objective", "weight", "90% interval")
@@ -373,6 +430,9 @@ def attribute(
         if "value_probe" in data:
             console.print(f"critic: {escape(data['value_probe']['summary'])}")
             Console().print(_probe_table(data["value_probe"]))
+    if data["verdict"] in failing:
+        console.print(f"[bold red]verdict {data['verdict']}[/] is one of --fail-on {fail_on}: exit code 1")
+        raise typer.Exit(code=1)
 
 
 def _probe_table(probe: dict) -> Table:
@@ -442,8 +502,9 @@ def _attribute_several(
     agents += zips
     with status(console, f"attributing {len(agents)} model(s) on the counterfactual suite"):
         outcome = attribute_agent(agents, sc, suite=suite, algorithm=algorithm)
-    return {**outcome.attribution.to_dict(), "in_distribution_score": outcome.in_distribution_score,
-            "seconds": outcome.seconds, "runs": [str(s) for s in (*dirs, *zips)]}
+    from proxies.pipeline import attribution_document
+
+    return attribution_document(sc, outcome.suite, outcome, runs=[str(s) for s in (*dirs, *zips)])
 
 
 @app.command()
@@ -600,9 +661,17 @@ def report(
 def bench(
     scenario: str = typer.Option("cleaning-robot", help="Scenario to measure: a registered name or a path to a scenario file."),
     as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
+    sweep_runs: int = typer.Option(
+        0, "--sweep", help="Instead: a sweep of this many runs on 1 worker, then on 2 (runs per hour, overhead); e.g. 4."
+    ),
+    steps: int = typer.Option(20_000, parser=_count, help="With --sweep: training steps per run."),
 ) -> None:
     """Measure env, physics and PPO throughput side by side (the scenario, the platformer fixture, CartPole)."""
     from proxies.bench import run_bench
+
+    if sweep_runs:
+        _bench_sweep(scenario, sweep_runs, steps, as_json)
+        return
 
     figures = run_bench(scenario, console=console)
     if as_json:
@@ -619,6 +688,24 @@ def bench(
     out.print(f"PPO on CartPole-v1: {figures['ppo_cartpole_steps_per_s']:,.0f} steps/s (the PPO ratios' denominator)")
     for note in figures["notes"]:
         out.print(f"note: {note}")
+
+
+def _bench_sweep(scenario: str, runs: int, steps: int, as_json: bool) -> None:
+    from proxies.run.sweep_bench import bench_sweep
+
+    if runs < 2:
+        raise ConfigError(f"--sweep needs at least 2 runs to keep 2 workers busy, got {runs}.")
+    figures = bench_sweep(scenario, runs=runs, steps=steps, console=console)
+    if as_json:
+        print(json.dumps(figures, indent=2))
+        return
+    table = Table("workers", "runs", "wall [s]", "runs/hour", "overhead")
+    for row in figures["rows"]:
+        table.add_row(str(row["workers"]), str(row["runs"]), f"{row['wall_seconds']:.0f}", f"{row['runs_per_hour']:.1f}",
+                      f"{row['overhead_fraction']:.1%}")
+    Console().print(table)
+    Console().print(f"speedup of 2 workers over 1: {figures['speedup']:.2f}x; sweep overhead (1 worker): "
+                    f"{figures['overhead_fraction']:.1%} of the wall time")
 
 
 @app.command()

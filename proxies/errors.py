@@ -20,6 +20,8 @@ __all__ = [
     "StaleRunError",
     "SuiteMismatchError",
     "UnusableSuiteError",
+    "RunConfigMismatchError",
+    "SweepError",
     "Interrupted",
 ]
 
@@ -85,6 +87,14 @@ class OutputError(ProxiesError):
 class FileSchemaError(RunDirError, ValueError):
     """A file the tool reads back (config.json, suite.json, attribution.json) is not JSON, or a field
     has the wrong type or is missing; the message names the file, the field and the fix."""
+
+
+class RunConfigMismatchError(RunDirError):
+    """A run directory (or sweep folder) already holds a run of another configuration."""
+
+
+class SweepError(ProxiesError, ValueError):
+    """A sweep cannot be run or read as asked: a bad grid, a backend that is missing or cannot be reached."""
 
 
 class StaleRunError(RunDirError):

@@ -30,12 +30,13 @@ import io
 import json
 import os
 import tempfile
+import zipfile
 from pathlib import Path
 from typing import Any
 
 from proxies.errors import OutputError
 
-__all__ = ["write_atomic", "write_json_atomic", "save_model", "check_writable", "output_error", "CHUNK"]
+__all__ = ["write_atomic", "write_json_atomic", "save_model", "check_writable", "output_error", "model_zip_problem", "CHUNK"]
 
 CHUNK = 1 << 20
 """Bytes handed to one ``os.write`` call [bytes]."""
@@ -208,3 +209,20 @@ def check_writable(folder: Path | str, option: str = "--out") -> Path:
     except OSError as exc:
         raise output_error(exc, folder, option) from None
     return folder
+
+
+def model_zip_problem(path: Path) -> str | None:
+    """Why ``path`` is not a whole stable-baselines3 model zip (truncated, damaged, not a model), or None if it is."""
+    if not zipfile.is_zipfile(path):
+        return "it is not a zip archive: truncated (an interrupted save?) or damaged"
+    try:
+        with zipfile.ZipFile(path) as archive:
+            bad = archive.testzip()
+            names = set(archive.namelist())
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        return f"the zip cannot be read ({exc})"
+    if bad is not None:
+        return f"its member {bad!r} is damaged (CRC mismatch)"
+    if "data" not in names:
+        return "it holds no stable-baselines3 model (no 'data' member)"
+    return None

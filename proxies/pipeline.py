@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -12,25 +11,24 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, TextColumn, TimeElapsedColumn
 
-from proxies.agents import attribute_policy, load_model_zip
+from proxies.agents import AgentOutcome, attribute_policy, load_model_zip
 from proxies.attribution import normalise
 from proxies.errors import ProxiesError, RunDirError, SuiteMismatchError
 from proxies.files import check_writable
 from proxies.fingerprint import changes, describe_changes
-from proxies.gate import GateConfig
 from proxies.policies import ModelPolicy, Policy, RandomPolicy
 from proxies.probe import has_critic, value_probe
 from proxies.progress import progress_display, status
 from proxies.references import Competence
 from proxies.registry import get_scenario
 from proxies.rollout import episode_returns, play
+from proxies.run.config import EvaluationConfig, RunConfig
 from proxies.rundir import (
     RunRecord,
     check_fingerprint,
     load_record,
     model_zip_problem,
     prepare,
-    read_json,
     require,
     write_json,
 )
@@ -39,7 +37,10 @@ from proxies.schemas import read_json_file
 from proxies.suite import Suite, build_suite
 from proxies.training import TrainConfig, quiet_torch_cache, seeds_for, train
 
-__all__ = ["run", "attribute_run", "build_run_suite", "in_distribution", "other_suite_attribution", "references_competence"]
+__all__ = [
+    "SCHEMA_VERSION", "run", "attribute_run", "attribution_document", "build_run_suite", "in_distribution",
+    "other_suite_attribution", "references_competence",
+]
 
 IN_DISTRIBUTION_EPISODES = 16
 """Training-domain episodes for the in-distribution comparison."""
@@ -72,26 +73,35 @@ def in_distribution(scenario: Scenario, agent: Callable[[], Policy], seed: int) 
 
 
 def build_run_suite(
-    scenario: Scenario, run_dir: Path, seed: int, *, progress: Any = None, competence: Mapping[str, Competence] | None = None
+    scenario: Scenario, run_dir: Path, config: RunConfig, *, progress: Any = None,
+    competence: Mapping[str, Competence] | None = None,
 ) -> Suite:
-    """Build the counterfactual suite and save it as ``suite.json`` (stamped with the scenario's fingerprint).
+    """Build the counterfactual suite with the run's evaluation settings and seed and save it as ``suite.json``
+    (stamped with the scenario's fingerprint).
 
     ``progress``: a ``rich.progress.Progress`` (or :class:`~proxies.progress.PlainProgress`) to report on.
     ``competence``: the references' competence if already measured (:func:`references_competence`).
     """
-    suite = build_suite(scenario, _references(scenario), seed=seed, progress=progress, competence=competence)
+    e = config.evaluation
+    suite = build_suite(
+        scenario, _references(scenario), seed=config.seed, per_proxy=e.per_proxy, per_factor=e.per_factor,
+        rounds=e.rounds, gate=e.gate, automatic=e.automatic, progress=progress, competence=competence,
+    )
     suite.save(run_dir / "suite.json", scenario)
     return suite
 
 
-def references_competence(scenario: Scenario, seed: int) -> dict[str, Competence]:
+def references_competence(
+    scenario: Scenario, seed: int, evaluation: EvaluationConfig | None = None
+) -> dict[str, Competence]:
     """Every objective's reference against random in training scenes, as the suite measures it (same seed and
     settings): :class:`~proxies.errors.IncompetentReferenceError` if one cannot beat random, e.g. in training
     scenes that give it nothing to do."""
     from proxies.references import measure_competence, reference_behaviours
 
-    refs = reference_behaviours(scenario, scenario.references)
-    return measure_competence(scenario, refs, seed=seed, alpha=GateConfig().alpha)
+    evaluation = evaluation or EvaluationConfig()
+    refs = reference_behaviours(scenario, scenario.references, automatic=evaluation.automatic)
+    return measure_competence(scenario, refs, seed=seed, alpha=evaluation.gate.alpha)
 
 
 def _run_suite(run_dir: Path, scenario: Scenario, record: RunRecord) -> Suite:
@@ -138,49 +148,39 @@ def _other_suite(run_dir: Path, suite_path: Path, scenario: Scenario, record: Ru
     return suite, out
 
 
-def attribute_run(
-    run_dir: Path, *, console: Console | None = None, strict: bool = False, suite_path: Path | None = None
-) -> dict[str, Any]:
-    """Attribute the agent of a run on its suite; writes and returns ``attribution.json``'s content.
+SCHEMA_VERSION = 2
+"""Version of ``attribution.json``'s layout (docs/schemas.md); 2 added it, and ``runs`` for several runs."""
 
-    With ``suite_path``, on that suite instead (it must be one of the run's scenario, of the version
-    that trained the model, else :class:`~proxies.errors.SuiteMismatchError`), written to
-    :func:`other_suite_attribution`'s file (recording the suite's path); the run's ``attribution.json``
-    is left as it is. A run made by an earlier version of its scenario (see :mod:`proxies.fingerprint`)
-    gets a warning on ``console``, or, with ``strict``, a :class:`~proxies.errors.StaleRunError`.
+
+def attribution_document(
+    scenario: Scenario,
+    suite: Suite,
+    outcome: AgentOutcome,
+    *,
+    probe: dict[str, Any] | None = None,
+    runs: list[str] | None = None,
+    suite_path: Path | None = None,
+) -> dict[str, Any]:
+    """The content of ``attribution.json`` for one run, or for several runs (seeds) of one agent.
+
+    ``outcome`` is :func:`~proxies.agents.attribute_policy`'s; ``probe`` the critic's value probe
+    (:meth:`~proxies.probe.ValueProbe.to_dict`); ``runs`` names the runs when there are several;
+    ``suite_path`` the suite file when it is not the run's own (``attribute RUN_DIR --suite FILE``).
     """
-    console = console or Console(stderr=True)
-    record = load_record(run_dir)
-    config = record.config
-    scenario = get_scenario(config.scenario)
-    warning = check_fingerprint(run_dir, scenario, strict=strict, record=record)
-    if warning:
-        console.print(f"[bold yellow]warning:[/] {escape(warning)}", soft_wrap=True)
-    path = require(run_dir, "model.zip")
-    # the suite before unpickling the model: a run without a suite, or a suite of another scenario, fails cheaply
-    if suite_path is None:
-        suite, out = _run_suite(run_dir, scenario, record), run_dir / "attribution.json"
-    else:
-        suite, out = _other_suite(run_dir, suite_path, scenario, record)
-    check_writable(run_dir, "RUN_DIR")
-    quiet_torch_cache()
-    model = load_model_zip(path, scenario, config.algorithm)
-    start = time.perf_counter()
-    agent = lambda: ModelPolicy(model)  # noqa: E731 - a factory per episode
-    with status(console, "running the agent and the random baseline on the suite (several jostled episodes per scene)"):
-        outcome = attribute_policy(scenario, suite, agent, seed=config.seed)
-    result, score = outcome.attribution, outcome.in_distribution_score
     agent_returns, random_returns = outcome.agent.mean(axis=1), outcome.random.mean(axis=1)
     refs = outcome.references.mean(axis=2)
-    data = {"scenario": scenario.slug, **result.to_dict(), "in_distribution_score": score}
+    data = {
+        "schema_version": SCHEMA_VERSION, "scenario": scenario.slug, **outcome.attribution.to_dict(),
+        "in_distribution_score": outcome.in_distribution_score,
+    }
     if suite_path is not None:
         data["suite"] = str(Path(suite_path).resolve())
     data["relations"] = [r.to_dict() for r in scenario.graph.relations]
-    data["seconds"] = time.perf_counter() - start
-    if has_critic(model):
-        with status(console, "probing the critic on scenes paired by one intervention"):
-            probe = value_probe(scenario, suite, model, reward=config.objective, seed=config.seed)
-        data["value_probe"] = probe.to_dict()
+    data["seconds"] = outcome.seconds
+    if probe is not None:
+        data["value_probe"] = probe
+    if runs is not None:
+        data["runs"] = runs
     own = np.stack([refs[j, :, j] for j in range(len(scenario.objectives))], axis=1)
     agent_n = normalise(agent_returns, own, random_returns)
     data["scenes"] = []
@@ -194,20 +194,67 @@ def attribute_run(
             "outcomes": outcomes, "agent_normalised": dict(zip(scenario.objectives, map(float, agent_n[i]))),
             **({"image": f"images/scene-{scene.id}.png"} if suite_path is None else {}),  # the run's pictures
         })
+    return data
+
+
+def _attribute(
+    scenario: Scenario, suite: Suite, model: Any, config: RunConfig, console: Console, suite_path: Path | None = None
+) -> dict[str, Any]:
+    """Attribute a trained model on its suite, with its critic probed: ``attribution.json``'s content."""
+    agent = lambda: ModelPolicy(model)  # noqa: E731 - a factory per episode
+    evaluation = config.evaluation
+    with status(console, "running the agent and the random baseline on the suite (several jostled episodes per scene)"):
+        outcome = attribute_policy(
+            scenario, suite, agent, seed=config.seed, episodes=evaluation.episodes, n_boot=evaluation.n_boot
+        )
+    probe = None
+    if has_critic(model) and evaluation.probe_pairs > 0:
+        with status(console, "probing the critic on scenes paired by one intervention"):
+            probe = value_probe(
+                scenario, suite, model, reward=config.train.objective, seed=config.seed, pairs=evaluation.probe_pairs
+            ).to_dict()
+    return attribution_document(scenario, suite, outcome, probe=probe, suite_path=suite_path)
+
+
+def attribute_run(
+    run_dir: Path, *, console: Console | None = None, strict: bool = False, suite_path: Path | None = None
+) -> dict[str, Any]:
+    """Attribute the agent of a run on its suite; writes and returns ``attribution.json``'s content.
+
+    With ``suite_path``, on that suite instead (it must be one of the run's scenario, of the version
+    that trained the model, else :class:`~proxies.errors.SuiteMismatchError`), written to
+    :func:`other_suite_attribution`'s file (recording the suite's path); the run's ``attribution.json``
+    is left as it is. A run made by an earlier version of its scenario (see :mod:`proxies.fingerprint`)
+    gets a warning on ``console``, or, with ``strict``, a :class:`~proxies.errors.StaleRunError`.
+    """
+    console = console or Console(stderr=True)
+    record = load_record(run_dir)
+    scenario = get_scenario(record.config.scenario)
+    warning = check_fingerprint(run_dir, scenario, strict=strict, record=record)
+    if warning:
+        console.print(f"[bold yellow]warning:[/] {escape(warning)}", soft_wrap=True)
+    path = require(run_dir, "model.zip")
+    # the suite before unpickling the model: a run without a suite, or a suite of another scenario, fails cheaply
+    if suite_path is None:
+        suite, out = _run_suite(run_dir, scenario, record), run_dir / "attribution.json"
+    else:
+        suite, out = _other_suite(run_dir, suite_path, scenario, record)
+    check_writable(run_dir, "RUN_DIR")
+    quiet_torch_cache()
+    model = load_model_zip(path, scenario, record.config.algorithm)
+    data = _attribute(scenario, suite, model, record.run_config, console, suite_path)
     write_json(out, data)
     return data
 
 
-def _pictures(scenario: Scenario, run_dir: Path, suite: Suite, seed: int) -> None:
+def _pictures(scenario: Scenario, run_dir: Path, suite: Suite, seed: int, model: Any, data: dict[str, Any]) -> None:
+    """The graph, a training scene, every suite scene and one film per intervened factor; adds the films to ``data``."""
     from proxies.drawing import draw_graph, save_gif, save_png
     from sandbox.render import render_spec
 
     images = run_dir / "images"
     draw_graph(scenario.graph, images / "graph.png", title=scenario.name)
     save_png(render_spec(scenario.sample_spec(np.random.default_rng(seed))), images / "train.png")
-    config = load_record(run_dir).config
-    model = load_model_zip(require(run_dir, "model.zip"), scenario, config.algorithm)
-    data = read_json(run_dir, "attribution.json")
     filmed: dict[str, tuple[Any, dict[str, Any]]] = {}  # one film per intervened factor keeps the report light
     for scene, entry in zip(suite.scenes, data["scenes"]):
         save_png(render_spec(scene.spec), images / f"scene-{scene.id}.png")
@@ -226,7 +273,6 @@ def _pictures(scenario: Scenario, run_dir: Path, suite: Suite, seed: int) -> Non
     for (scene, entry), frames in zip(filmed.values(), films):
         entry["gif"] = f"images/agent-{scene.id}.gif"
         save_gif(frames, run_dir / entry["gif"])
-    write_json(run_dir / "attribution.json", data)
 
 
 def _reusable_model(run_dir: Path, scenario: Scenario, old: RunRecord | None, console: Console) -> bool:
@@ -273,18 +319,35 @@ def _reusable_model(run_dir: Path, scenario: Scenario, old: RunRecord | None, co
     return False
 
 
-def run(scenario_name: str, config: TrainConfig, run_dir: Path, *, console: Console | None = None) -> dict[str, Any]:
-    """All stages for one run; returns the attribution. Prints where the report is.
+def run(
+    scenario: str | Scenario, config: TrainConfig | RunConfig, run_dir: Path, *, console: Console | None = None,
+    report: bool = True, progress: bool = True,
+) -> dict[str, Any]:
+    """All stages for one run, in memory: train (or resume, or reuse), suite, attribution, pictures, report.
 
-    An existing ``model.zip`` is reused only when it is a whole zip and the scenario has not changed
-    since it was trained (same fingerprint); otherwise the model is trained again.
+    The scenario is resolved once, and the model, suite and attribution are passed on as objects;
+    each file is written once, atomically. An existing ``model.zip`` is reused only when it is a whole
+    zip and the scenario has not changed since it was trained (same fingerprint); otherwise the model is
+    trained again, resuming from the last checkpoint of this config if there is one. ``report=False``
+    skips the pictures and the HTML report; ``progress=False`` the training's progress bar (or lines).
+    Returns the attribution.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> from proxies.pipeline import run
+    >>> from proxies.training import TrainConfig
+    >>> data = run("cleaning-robot", TrainConfig("cleaning-robot", steps=50_000), Path("runs/demo"))  # doctest: +SKIP
+    >>> data["verdict"]  # doctest: +SKIP
+    'intended'
     """
     from proxies.report import write_report
 
     console = console or Console(stderr=True)
-    scenario = get_scenario(scenario_name)
-    if config.objective is not None:
-        scenario.check_objective(config.objective)
+    config = config if isinstance(config, RunConfig) else RunConfig(config)
+    scenario = get_scenario(scenario) if isinstance(scenario, str) else scenario
+    if config.train.objective is not None:
+        scenario.check_objective(config.train.objective)
     check_writable(run_dir)  # a bad --out is refused before any work
     old: RunRecord | None = None
     if (run_dir / "config.json").is_file():
@@ -293,17 +356,23 @@ def run(scenario_name: str, config: TrainConfig, run_dir: Path, *, console: Cons
         except RunDirError:
             old = None  # prepare() says what is wrong with it
     with status(console, "measuring the references against random in training scenes (before training)"):
-        competence = references_competence(scenario, config.seed)  # refused here, before any file is written
+        competence = references_competence(scenario, config.seed, config.evaluation)  # refused before any file is written
     prepare(run_dir, config, scenario)
-    if not _reusable_model(run_dir, scenario, old, console):
-        train(scenario, config, run_dir)
+    if _reusable_model(run_dir, scenario, old, console):
+        quiet_torch_cache()
+        model = load_model_zip(run_dir / "model.zip", scenario, config.train.algorithm)
+    else:
+        model = train(scenario, config.train, run_dir, progress=progress)
     with progress_display(console, *_BAR, transient=True) as bar:
-        suite = build_run_suite(scenario, run_dir, config.seed, progress=bar, competence=competence)
+        suite = build_run_suite(scenario, run_dir, config, progress=bar, competence=competence)
     console.print(f"suite: {len(suite.scenes)} scenes, coverage {suite.coverage}")
-    data = attribute_run(run_dir, console=console)
-    with status(console, "drawing pictures"):
-        _pictures(scenario, run_dir, suite, config.seed)
-    report = write_report(run_dir)
+    data = _attribute(scenario, suite, model, config, console)
+    if report:
+        with status(console, "drawing pictures"):
+            _pictures(scenario, run_dir, suite, config.seed, model, data)
+    write_json(run_dir / "attribution.json", data)
     console.print(f"[bold]verdict:[/] {escape(data['explanation'])}")
-    console.print(f"report: {report}\nattribution: {run_dir / 'attribution.json'}", soft_wrap=True)
+    if report:
+        console.print(f"report: {write_report(run_dir)}", soft_wrap=True)
+    console.print(f"attribution: {run_dir / 'attribution.json'}", soft_wrap=True)
     return data

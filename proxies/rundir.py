@@ -11,14 +11,14 @@ half-written file, and every file read back is checked against its schema (:mod:
 from __future__ import annotations
 
 import re
-import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from proxies.errors import ConfigError, FileSchemaError, RunDirError, StaleRunError
-from proxies.files import check_writable, write_json_atomic
+from proxies.errors import ConfigError, FileSchemaError, RunConfigMismatchError, RunDirError, StaleRunError
+from proxies.files import check_writable, model_zip_problem, write_json_atomic
 from proxies.fingerprint import changes, describe_changes, scenario_fingerprint
+from proxies.run.config import EvaluationConfig, RunConfig
 from proxies.scenario import Scenario
 from proxies.schemas import AttributionFile, ConfigFile, SuiteFile, read_file, read_json_file
 from proxies.training import TrainConfig
@@ -54,10 +54,17 @@ _FIXES = {
 
 @dataclass(frozen=True)
 class RunRecord:
-    """What ``config.json`` says: the training settings and the fingerprint of the scenario that made the run."""
+    """What ``config.json`` says: the run's settings and the fingerprint of the scenario that made the run."""
 
     config: TrainConfig
     fingerprint: dict[str, Any] | None
+    evaluation: EvaluationConfig = field(default_factory=EvaluationConfig)
+    """The suite, gate, attribution and probe settings (the defaults for a run made before they were recorded)."""
+
+    @property
+    def run_config(self) -> RunConfig:
+        """Training and evaluation settings together."""
+        return RunConfig(self.config, self.evaluation)
 
 
 def safe_slug(slug: str) -> str:
@@ -72,7 +79,7 @@ def safe_slug(slug: str) -> str:
     return name or "scenario"
 
 
-def default_run_dir(config: TrainConfig, slug: str, root: Path = Path("runs")) -> Path:
+def default_run_dir(config: TrainConfig | RunConfig, slug: str, root: Path = Path("runs")) -> Path:
     """``runs/<scenario>-<config hash>-s<seed>`` (the slug made safe: it never leaves ``root``)."""
     return root / f"{safe_slug(slug)}-{config.config_hash}-s{config.seed}"
 
@@ -104,14 +111,15 @@ def read_json(run_dir: Path, name: str) -> Any:
 
 def _record(path: Path) -> RunRecord:
     data = read_file(path, ConfigFile, _FIXES["config.json"])
-    settings = data.model_dump(exclude={"fingerprint"})
+    settings = data.model_dump(exclude={"fingerprint", "evaluation"})
     settings["hyperparameters"] = tuple(settings["hyperparameters"].items())
     settings["scenes"] = tuple(settings["scenes"])
     try:
         config = TrainConfig(**settings)
+        evaluation = EvaluationConfig.from_dict(data.evaluation.model_dump() if data.evaluation else {})
     except ConfigError as exc:
         raise FileSchemaError(f"{path}: {exc} Fix it, or {_FIXES['config.json']}.") from None
-    return RunRecord(config, data.fingerprint.model_dump() if data.fingerprint is not None else None)
+    return RunRecord(config, data.fingerprint.model_dump() if data.fingerprint is not None else None, evaluation)
 
 
 def load_record(run_dir: Path) -> RunRecord:
@@ -124,23 +132,26 @@ def load_config(run_dir: Path) -> TrainConfig:
     return load_record(run_dir).config
 
 
-def prepare(run_dir: Path, config: TrainConfig, scenario: Scenario | None = None) -> None:
-    """Create ``run_dir`` for ``config``; refuse to reuse one that holds a different run.
+def prepare(run_dir: Path, config: TrainConfig | RunConfig, scenario: Scenario | None = None) -> None:
+    """Create ``run_dir`` for ``config``; refuse to reuse one that holds a different run
+    (:class:`~proxies.errors.RunConfigMismatchError`).
 
     Checks first that the folder can be written (:func:`proxies.files.check_writable`). ``config.json``
-    records ``config`` and, given the ``scenario``, its fingerprint.
+    records ``config`` (a bare :class:`~proxies.training.TrainConfig` gets the default evaluation) and,
+    given the ``scenario``, its fingerprint.
     """
+    config = config if isinstance(config, RunConfig) else RunConfig(config)
     check_writable(run_dir, "--out")
     existing = run_dir / "config.json"
     if existing.is_file():
         try:
-            old = _record(existing).config
+            old = _record(existing).run_config
         except RunDirError as exc:
             raise RunDirError(
                 f"{run_dir} holds a config.json that cannot be read ({exc}); choose another --out or delete that directory."
             ) from None
         if old != config:
-            raise RunDirError(
+            raise RunConfigMismatchError(
                 f"{run_dir} already holds a different run (see its config.json); choose another --out "
                 "or delete that directory."
             )
@@ -177,20 +188,3 @@ def check_fingerprint(run_dir: Path, scenario: Scenario, *, strict: bool = False
         f"{problem}; the results use today's scenario with that run's model (re-run `proxy-sandbox run` to refresh "
         "it, or pass --strict to refuse)."
     )
-
-
-def model_zip_problem(path: Path) -> str | None:
-    """Why ``path`` is not a whole stable-baselines3 model zip (truncated, damaged, not a model), or None if it is."""
-    if not zipfile.is_zipfile(path):
-        return "it is not a zip archive: truncated (an interrupted save?) or damaged"
-    try:
-        with zipfile.ZipFile(path) as archive:
-            bad = archive.testzip()
-            names = set(archive.namelist())
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
-        return f"the zip cannot be read ({exc})"
-    if bad is not None:
-        return f"its member {bad!r} is damaged (CRC mismatch)"
-    if "data" not in names:
-        return "it holds no stable-baselines3 model (no 'data' member)"
-    return None

@@ -65,6 +65,30 @@ class FingerprintModel(_Strict):
     file: str | None = None
 
 
+class GateConfigModel(_Strict):
+    """The gate's settings as a run's config records them (:class:`~proxies.gate.GateConfig`)."""
+
+    episodes: Annotated[int, Field(ge=2)] = 6
+    alpha: Annotated[float, Field(gt=0.0, lt=1.0)] = 0.01
+    min_effect: Annotated[float, Field(ge=0.0)] = 0.1
+    jostle_steps: Annotated[int, Field(ge=0)] = 5
+    jostle: Annotated[float, Field(ge=0.0)] = 0.5
+    chunk: Annotated[int, Field(ge=1)] = 64
+
+
+class EvaluationModel(_Strict):
+    """A run's evaluation settings (:class:`~proxies.run.config.EvaluationConfig`)."""
+
+    per_proxy: Annotated[int, Field(ge=1)] = 3
+    per_factor: Annotated[int, Field(ge=1)] = 4
+    rounds: Annotated[int, Field(ge=1)] = 3
+    automatic: bool = False
+    gate: GateConfigModel = Field(default_factory=GateConfigModel)
+    episodes: Annotated[int, Field(ge=2)] | None = None
+    n_boot: Annotated[int, Field(ge=1)] = 1000
+    probe_pairs: Annotated[int, Field(ge=0)] = 24
+
+
 class ConfigFile(_Strict):
     """``config.json``: the training settings of a run (:class:`~proxies.training.TrainConfig`) and its fingerprint."""
 
@@ -77,6 +101,8 @@ class ConfigFile(_Strict):
     n_envs: Annotated[int, Field(ge=1)] = 8
     hyperparameters: dict[str, Any] = Field(default_factory=dict)
     scenes: list[str] = Field(default_factory=list)
+    checkpoint_every: Annotated[int, Field(ge=1)] = 50_000
+    evaluation: EvaluationModel | None = None
     fingerprint: FingerprintModel | None = None
 
 
@@ -191,8 +217,9 @@ class SceneOutcome(_Strict):
 
 
 class AttributionFile(_Strict):
-    """``attribution.json``, written by ``proxy-sandbox attribute RUN_DIR`` (and ``run``)."""
+    """``attribution.json``, written by ``proxy-sandbox attribute RUN_DIR`` (and ``run``); docs/schemas.md."""
 
+    schema_version: Annotated[int, Field(ge=1)] = 1
     verdict: str
     weights: dict[str, Interval]
     scenario: str | None = None
@@ -216,6 +243,7 @@ class AttributionFile(_Strict):
     scenes: list[SceneOutcome] = Field(default_factory=list)
     suite: str | None = None
     """The suite file it was attributed on, when not the run's own (``attribute RUN_DIR --suite FILE``)."""
+    runs: list[str] | None = None
 
 
 # -- reading -----------------------------------------------------------------------------------------------

@@ -30,18 +30,23 @@ from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.callbacks import BaseCallback, CallbackList
 from stable_baselines3.common.logger import configure
 
-from proxies.errors import ConfigError, Interrupted, OutputError
-from proxies.files import output_error, save_model, write_json_atomic
+from proxies.errors import ConfigError, Interrupted, OutputError, RunConfigMismatchError
+from proxies.files import model_zip_problem, output_error, save_model, write_json_atomic
+from proxies.fingerprint import scenario_fingerprint
 from proxies.progress import PlainProgress, is_terminal
 from proxies.scenario import Scenario
 from proxies.schemas import MAX_SEED, MAX_STEPS
+from proxies.seeding import derive_seed
 from proxies.signals import StopRequest
 from proxies.suggest import did_you_mean
 from proxies.vecenv import SandboxVecEnv
 from sandbox.actions import describe_space
 from sandbox.spec import SceneSpec
 
-__all__ = ["TrainConfig", "ACTION_SPACES", "ALGORITHMS", "MAX_STEPS", "MAX_SEED", "CHECKPOINT_EVERY", "check_algorithm", "train"]
+__all__ = [
+    "TrainConfig", "ACTION_SPACES", "ALGORITHMS", "MAX_STEPS", "MAX_SEED", "CHECKPOINT_EVERY", "check_algorithm",
+    "resume_point", "train",
+]
 
 CHECKPOINT_EVERY = 50_000
 """Training steps between two checkpoints (``checkpoints/model_<steps>_steps.zip``) [steps]."""
@@ -87,6 +92,9 @@ class TrainConfig:
     scenes: tuple[str, ...] = ()
     """If given, the only scenes to train in, as scene-spec JSON (``SceneSpec.to_json``): planted
     agents of ``validate`` train on the suite's scenes. Empty: scenes sampled by ``mix``."""
+    checkpoint_every: int = CHECKPOINT_EVERY
+    """Steps of one training segment [steps]: a checkpoint ends each, and the next starts from fresh
+    episodes and seeds of its own, so a run resumed from a checkpoint equals an uninterrupted one."""
 
     def __post_init__(self) -> None:
         if isinstance(self.steps, bool) or not isinstance(self.steps, int) or not 0 < self.steps <= MAX_STEPS:
@@ -104,6 +112,8 @@ class TrainConfig:
             )
         if self.n_envs < 1:
             raise ConfigError(f"n_envs must be at least 1, got {self.n_envs}.")
+        if isinstance(self.checkpoint_every, bool) or not isinstance(self.checkpoint_every, int) or self.checkpoint_every < 1:
+            raise ConfigError(f"checkpoint_every must be a positive whole number of steps, got {self.checkpoint_every!r}.")
         object.__setattr__(self, "hyperparameters", tuple(sorted(dict(self.hyperparameters).items())))
         object.__setattr__(self, "scenes", tuple(self.scenes))
         if self.scenes and self.mix > 0:
@@ -178,9 +188,10 @@ class _RichProgress(BaseCallback):
         self._label, self._total = label, total
         self._task: int | None = None
 
-    def _on_training_start(self) -> None:
-        self._task = self._progress.add_task(self._label, total=self._total)
-        self._progress.start()
+    def _on_training_start(self) -> None:  # once per segment; the bar spans them all
+        if self._task is None:
+            self._task = self._progress.add_task(self._label, total=self._total)
+            self._progress.start()
 
     def _on_step(self) -> bool:
         self._progress.update(self._task, completed=min(self.num_timesteps, self._total))
@@ -188,7 +199,11 @@ class _RichProgress(BaseCallback):
 
     def _on_training_end(self) -> None:
         self._progress.update(self._task, completed=min(self.num_timesteps, self._total))
-        self._progress.stop()
+
+    def close(self) -> None:
+        """Stop the display (after the last segment)."""
+        if self._task is not None:
+            self._progress.stop()
 
 
 class _StopOnSignal(BaseCallback):
@@ -202,18 +217,18 @@ class _StopOnSignal(BaseCallback):
         return not self._stop.requested
 
 
-class _Checkpoints(BaseCallback):
-    """Saves ``checkpoints/model_<steps>_steps.zip`` atomically every ``every`` steps."""
+class _WholeRunSchedule(BaseCallback):
+    """Keeps the algorithm's schedules (learning rate, clip range) over the whole run, not one segment:
+    ``learn`` on a segment would otherwise count progress from the segment's own length."""
 
-    def __init__(self, folder: Path, every: int) -> None:
+    def __init__(self, total: int) -> None:
         super().__init__()
-        self.folder, self.every = folder, every
-        self._next = every
+        self._total = total
+
+    def _on_training_start(self) -> None:
+        self.model._total_timesteps = self._total
 
     def _on_step(self) -> bool:
-        if self.num_timesteps >= self._next:
-            save_model(self.model, self.folder / f"model_{self.num_timesteps}_steps.zip")
-            self._next = (self.num_timesteps // self.every + 1) * self.every
         return True
 
 
@@ -276,16 +291,55 @@ def frozen_heap() -> Iterator[None]:
         gc.unfreeze()
 
 
+RESUME_FILE = "resume.json"
+"""The file in ``checkpoints/`` naming the last segment's checkpoint and what trained it."""
+
+
+def _owner(scenario: Scenario, config: TrainConfig) -> dict[str, Any]:
+    """What made a checkpoint, in its JSON form (as ``resume.json`` reads back)."""
+    return json.loads(json.dumps({"config": config.to_dict(), "scenario": scenario_fingerprint(scenario)["hash"]}))
+
+
+def resume_point(scenario: Scenario, config: TrainConfig, run_dir: Path) -> tuple[Path, int] | None:
+    """The last whole segment checkpoint that ``config`` and today's ``scenario`` made in ``run_dir``, if any.
+
+    Raises :class:`~proxies.errors.RunConfigMismatchError` when the checkpoints there were made by another
+    config (checkpoints of an earlier version of the scenario are ignored: it is trained afresh).
+    """
+    path = run_dir / "checkpoints" / RESUME_FILE
+    try:
+        data = json.loads(path.read_text())
+        owner, name, steps = {"config": data["config"], "scenario": data["scenario"]}, data["file"], int(data["steps"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # none, or unreadable: train from the start (each segment rewrites it whole)
+    mine = _owner(scenario, config)
+    if owner["config"] != mine["config"]:
+        raise RunConfigMismatchError(
+            f"{path.parent} holds checkpoints of another training config than this one; choose another --out, "
+            "or delete that folder to train afresh."
+        )
+    checkpoint = path.parent / Path(name).name
+    if owner["scenario"] != mine["scenario"] or not checkpoint.is_file() or model_zip_problem(checkpoint) is not None:
+        return None
+    return checkpoint, steps
+
+
 def train(scenario: Scenario, config: TrainConfig, run_dir: Path, *, progress: bool = True) -> BaseAlgorithm:
     """Train an agent and save ``model.zip``, ``training.json`` and TensorBoard/CSV logs in ``run_dir``.
 
-    A checkpoint is saved every :data:`CHECKPOINT_EVERY` steps (``checkpoints/``), so an interrupted
-    run keeps its progress. Every model file is written atomically (:func:`proxies.files.save_model`):
-    a crash mid-save leaves the previous file intact. Ctrl-C (SIGINT) or SIGTERM stops training at
-    the next step, saves the model so far as a checkpoint and raises
-    :class:`~proxies.errors.Interrupted` naming it (``model.zip`` is left as it was). With
-    ``progress``, a rich bar in a terminal, else plain lines (every tenth, or every 30 s).
-    Returns the trained model.
+    Training runs in segments of ``config.checkpoint_every`` steps. Each starts from fresh episodes
+    with seeds of its own (:func:`proxies.seeding.derive_seed` of the run's seed and the step count)
+    and ends with a checkpoint (``checkpoints/model_<steps>_steps.zip`` and ``checkpoints/resume.json``).
+    A run killed (even with ``kill -9``) and started again resumes from the last checkpoint, losing at
+    most one segment, and ends with the same model as an uninterrupted run (on-policy algorithms, on
+    CPU with one torch thread: the checkpoint holds the weights and the optimizer's state; an
+    off-policy algorithm's replay buffer is not saved, so it resumes with an empty one).
+
+    Every model file is written atomically (:func:`proxies.files.save_model`): a crash mid-save leaves
+    the previous file intact. Ctrl-C (SIGINT) or SIGTERM stops training at the next step, saves the
+    model so far as a checkpoint and raises :class:`~proxies.errors.Interrupted` naming it
+    (``model.zip`` is left as it was). With ``progress``, a rich bar in a terminal, else plain lines
+    (every tenth, or every 30 s). Returns the trained model.
     """
     if config.objective is not None:
         scenario.check_objective(config.objective)
@@ -296,40 +350,70 @@ def train(scenario: Scenario, config: TrainConfig, run_dir: Path, *, progress: b
     except OSError as exc:
         raise output_error(exc, run_dir, "--out") from None
     quiet_torch_cache()
+    point = resume_point(scenario, config, run_dir)
     env = make_vec_env(scenario, config)
     algorithm = getattr(stable_baselines3, config.algorithm)
-    model = algorithm("MlpPolicy", env, seed=config.seed, device="cpu", verbose=0, **config.algorithm_kwargs)
+    if point is None:
+        model = algorithm("MlpPolicy", env, seed=config.seed, device="cpu", verbose=0, **config.algorithm_kwargs)
+    else:
+        model = algorithm.load(point[0], env=env, device="cpu")
     try:
         model.set_logger(configure(str(run_dir / "logs"), ["tensorboard", "csv"]))
     except OSError as exc:
         raise output_error(exc, run_dir / "logs", "--out") from None
+    resumed_from = model.num_timesteps
     with StopRequest() as stop:
-        callbacks: list[BaseCallback] = [
-            _StopOnSignal(stop), _LogObjectives(), _Checkpoints(run_dir / "checkpoints", CHECKPOINT_EVERY),
-        ]
+        callbacks: list[BaseCallback] = [_StopOnSignal(stop), _LogObjectives(), _WholeRunSchedule(config.steps)]
+        bar = None
         if progress:
             label = f"training {scenario.slug} on {config.objective or scenario.true_reward}"
-            callbacks.append(_RichProgress(config.steps, label))
+            bar = _RichProgress(config.steps, label)
+            callbacks.append(bar)
         start = time.perf_counter()
         try:
             with frozen_heap():
-                model.learn(total_timesteps=config.steps, callback=CallbackList(callbacks))
+                while model.num_timesteps < config.steps and not stop.requested:
+                    _segment(model, config, CallbackList(callbacks))
+                    if not stop.requested:
+                        _checkpoint(scenario, config, model, run_dir)
         except OSError as exc:  # the TensorBoard/CSV writers hit a full or read-only disk
             raise output_error(exc, run_dir / "logs", "--out") from None
+        finally:
+            if bar is not None:
+                bar.close()
         elapsed = max(time.perf_counter() - start, 1e-9)
         if stop.requested:
             raise _stopped(stop, model, config, run_dir)
         save_model(model, run_dir / "model.zip")
+        trained = model.num_timesteps - resumed_from
         write_json_atomic(
             run_dir / "training.json",
-            {"steps": config.steps, "trained_steps": model.num_timesteps, "seconds": elapsed,
-             "steps_per_s": model.num_timesteps / elapsed},
+            {"steps": config.steps, "trained_steps": model.num_timesteps, "resumed_from": resumed_from,
+             "seconds": elapsed, "steps_per_s": trained / elapsed},
         )
     if stop.requested:  # the signal came while the finished model was being saved
         raise Interrupted(
             f"stopped by {stop.name} after training finished; {run_dir / 'model.zip'} was saved in full first.", stop.signum
         )
     return model
+
+
+def _segment(model: BaseAlgorithm, config: TrainConfig, callback: CallbackList) -> None:
+    """Train from fresh episodes and seeds of the segment's own up to the next multiple of ``checkpoint_every``."""
+    done = model.num_timesteps
+    target = min((done // config.checkpoint_every + 1) * config.checkpoint_every, config.steps)
+    model.set_random_seed(derive_seed(config.seed, "training_segment", done))  # torch, numpy, action space, envs
+    model._last_obs = None  # learn() then resets the environments with those seeds
+    model.learn(total_timesteps=target - done, callback=callback, reset_num_timesteps=False)
+
+
+def _checkpoint(scenario: Scenario, config: TrainConfig, model: BaseAlgorithm, run_dir: Path) -> None:
+    """The segment's checkpoint, then ``resume.json`` naming it (so it never names a half-written one)."""
+    name = f"model_{model.num_timesteps}_steps.zip"
+    save_model(model, run_dir / "checkpoints" / name)
+    write_json_atomic(
+        run_dir / "checkpoints" / RESUME_FILE, {**_owner(scenario, config), "file": name, "steps": model.num_timesteps}
+    )
 
 
 def _stopped(stop: StopRequest, model: BaseAlgorithm, config: TrainConfig, run_dir: Path) -> Interrupted:

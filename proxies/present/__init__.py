@@ -1,0 +1,1 @@
+"""Presenting results: the sweep's aggregate report (tables, dose-response plot, HTML)."""

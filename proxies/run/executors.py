@@ -1,0 +1,235 @@
+"""Executors of a sweep's runs: the standard library's process pool (default) or Ray core tasks.
+
+Both run :func:`proxies.run.sweep.run_job` once per run, with one CPU and one torch thread each,
+and hand back each run's result as it finishes. Neither schedules anything itself.
+
+- :class:`ProcessExecutor`: ``concurrent.futures.ProcessPoolExecutor`` (``spawn``), nothing to start.
+- :class:`RayExecutor`: ``ray.remote(num_cpus=1)`` tasks, on a local Ray started here
+  (``ray.init(num_cpus=workers)``) or on an existing cluster (``address=``); needs the ``[ray]``
+  extra. Without a shared file system, pass ``ship=True`` to the jobs: their files come back to the driver.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import socket
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from typing import Any
+from urllib.parse import urlsplit
+
+from proxies.errors import SweepError
+
+__all__ = ["ProcessExecutor", "RayExecutor", "check_backend", "make_executor", "ADDRESS_TIMEOUT"]
+
+ADDRESS_TIMEOUT = 10.0
+"""Seconds to wait for a Ray cluster's address to answer before giving up [s]."""
+
+Done = tuple[int, Any, BaseException | None]
+"""A finished job: its index, its result (or None) and the exception it raised (or None)."""
+
+
+_STOPPING = False
+"""In a pool worker: whether the driver has asked it to stop (SIGTERM came while it waited for a job)."""
+
+
+def _note_stop(signum: int, frame: Any) -> None:
+    global _STOPPING
+    _STOPPING = True
+
+
+def _init_worker() -> None:
+    """In each pool worker: one torch thread; Ctrl-C goes to the driver, which stops the workers with SIGTERM.
+
+    Between jobs, SIGTERM only marks the worker as stopping (killing it while it waits on the pool's queue
+    would leave the queue's lock held, and the pool could never shut down); during a job it stops the job
+    (:func:`_pool_job`).
+    """
+    import torch
+
+    torch.set_num_threads(1)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _note_stop)
+
+
+def _pool_job(fn: Callable[[Any], Any], job: Any) -> Any:
+    """Run ``fn(job)`` in a pool worker with SIGTERM's default action (so the job's own handlers see it)."""
+    from proxies.errors import Interrupted
+
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    try:
+        if _STOPPING:
+            raise Interrupted("the sweep was stopped before this run started", signal.SIGTERM)
+        return fn(job)
+    finally:
+        signal.signal(signal.SIGTERM, _note_stop)
+
+
+class ProcessExecutor:
+    """Runs jobs on ``workers`` processes of a ``ProcessPoolExecutor`` (spawned: no state forked from the driver)."""
+
+    name = "process"
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self._pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_init_worker)
+        self._running: dict[Future, int] = {}
+
+    def submit(self, fn: Callable[[Any], Any], jobs: Sequence[Any]) -> Iterator[Done]:
+        """Run ``fn(job)`` for every job; yields each as it finishes (``timeout``: wakes every second)."""
+        self._running = {self._pool.submit(_pool_job, fn, job): i for i, job in enumerate(jobs)}
+        while self._running:
+            done, _ = wait(self._running, timeout=1.0, return_when=FIRST_COMPLETED)
+            if not done:
+                yield (-1, None, None)  # a heartbeat, for the progress display
+            for future in done:
+                i = self._running.pop(future)
+                exc = future.exception()
+                yield (i, None if exc else future.result(), exc)
+
+    def stop(self, patience: float = 120.0) -> list[Done]:
+        """Cancel the queued jobs and stop the running ones with SIGTERM (training saves a checkpoint); wait for them.
+
+        The pool hands a worker its next job before the last one ends, so SIGTERM is sent again every second
+        until every job has ended: a running job stops, a worker between jobs skips the next one.
+        """
+        processes = list((getattr(self._pool, "_processes", None) or {}).values())  # shutdown() forgets them
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        live = {future: i for future, i in self._running.items() if not future.cancel()}
+        deadline = time.monotonic() + patience
+        while live and not all(future.done() for future in live) and time.monotonic() < deadline:
+            for process in processes:
+                try:
+                    os.kill(process.pid, signal.SIGTERM)
+                except OSError:
+                    pass
+            wait(live, timeout=1.0)
+        self._running = {}
+        return [(i, None, future.exception() if future.done() else None) for future, i in live.items()]
+
+    def close(self) -> None:
+        """Shut the pool down."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _check_address(address: str) -> None:
+    """A clear :class:`SweepError` within :data:`ADDRESS_TIMEOUT` seconds if ``address`` does not answer."""
+    if address == "auto":
+        return
+    parts = urlsplit(address if "://" in address else f"ray://{address}")
+    try:
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        host, port = None, None
+    if not host or not port:
+        raise SweepError(f"--address {address!r} is not host:port (e.g. 10.0.0.5:6379, ray://head:10001) nor 'auto'.")
+    try:
+        socket.create_connection((host, port), timeout=ADDRESS_TIMEOUT).close()
+    except OSError as exc:
+        raise SweepError(
+            f"--address {address}: no Ray cluster answers there ({exc.strerror or exc}); start one (`ray start --head`), "
+            "check the host and port, or drop --address to run Ray locally."
+        ) from None
+
+
+def _import_ray() -> Any:
+    try:
+        import ray
+    except ImportError:
+        raise SweepError(
+            "--backend ray needs Ray, which is not installed; install the extra: pip install 'proxy-sandbox[ray]' "
+            "(or use the default --backend process)."
+        ) from None
+    return ray
+
+
+class RayExecutor:
+    """Runs jobs as Ray core tasks with ``num_cpus=1`` each."""
+
+    name = "ray"
+
+    def __init__(self, workers: int, address: str | None = None, *, temp_dir: str | None = None) -> None:
+        self._ray = ray = _import_ray()
+        self.workers = workers
+        self._own = not ray.is_initialized()
+        if address is not None:
+            _check_address(address)
+        if self._own:
+            options: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False}
+            if address is None:
+                options["num_cpus"] = workers
+            if temp_dir is not None:
+                options["_temp_dir"] = temp_dir
+            try:
+                ray.init(address=address, **options)
+            except (ConnectionError, RuntimeError, ValueError) as exc:
+                raise SweepError(f"Ray could not start or connect ({exc}); check --address, or drop it.") from None
+        self._refs: dict[Any, int] = {}
+
+    def submit(self, fn: Callable[[Any], Any], jobs: Sequence[Any]) -> Iterator[Done]:
+        """Run ``fn(job)`` as one task per job; yields each as it finishes."""
+        ray = self._ray
+        task = ray.remote(num_cpus=1, max_retries=0)(_ray_job)
+        self._refs = {task.remote(fn, job): i for i, job in enumerate(jobs)}
+        while self._refs:
+            done, _ = ray.wait(list(self._refs), num_returns=1, timeout=1.0)
+            if not done:
+                yield (-1, None, None)
+            for ref in done:
+                i = self._refs.pop(ref)
+                try:
+                    yield (i, ray.get(ref), None)
+                except ray.exceptions.RayTaskError as exc:
+                    yield (i, None, exc.as_instanceof_cause())
+                except ray.exceptions.RayError as exc:
+                    yield (i, None, exc)
+
+    def stop(self) -> list[Done]:
+        """Cancel every task not finished (a running one gets KeyboardInterrupt; files are written whole or not at all)."""
+        left = []
+        for ref, i in self._refs.items():
+            self._ray.cancel(ref)
+            left.append((i, None, KeyboardInterrupt()))
+        deadline = time.monotonic() + 30
+        while self._refs and time.monotonic() < deadline:
+            done, _ = self._ray.wait(list(self._refs), num_returns=len(self._refs), timeout=1.0)
+            if len(done) == len(self._refs):
+                break
+        self._refs = {}
+        return left
+
+    def close(self) -> None:
+        """Shut a Ray started here down (a cluster given by address is left running)."""
+        if self._own:
+            self._ray.shutdown()
+
+
+def _ray_job(fn: Callable[[Any], Any], job: Any) -> Any:
+    import torch
+
+    torch.set_num_threads(1)
+    return fn(job)
+
+
+def check_backend(backend: str, address: str | None = None) -> None:
+    """A :class:`SweepError` for an unknown backend, an address without Ray, Ray missing or an address that does
+    not answer: all before a sweep writes anything."""
+    if backend not in ("process", "ray"):
+        raise SweepError(f"Unknown --backend {backend!r}; give process (the default) or ray.")
+    if backend == "process" and address is not None:
+        raise SweepError("--address applies to --backend ray only; drop it, or add --backend ray.")
+    if backend == "ray":
+        _import_ray()
+        if address is not None:
+            _check_address(address)
+
+
+def make_executor(backend: str, workers: int, address: str | None = None, **options: Any) -> ProcessExecutor | RayExecutor:
+    """The executor for ``--backend``: ``process`` or ``ray`` (checked by :func:`check_backend`)."""
+    check_backend(backend, address)
+    if backend == "process":
+        return ProcessExecutor(workers)
+    return RayExecutor(workers, address, **options)
