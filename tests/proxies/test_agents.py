@@ -56,6 +56,20 @@ def test_a_model_for_another_observation_space_is_a_policy_error(robot, tmp_path
         load_model_zip(tmp_path / "pendulum.zip", robot)
 
 
+def test_a_loaded_model_acts_on_one_torch_thread(robot, tmp_path):
+    import torch
+    from stable_baselines3 import PPO
+
+    PPO("MlpPolicy", robot.make_env(), n_steps=64, device="cpu").save(tmp_path / "model.zip")
+    threads = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)
+        load_model_zip(tmp_path / "model.zip", robot, "PPO")
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(threads)
+
+
 @pytest.mark.parametrize(
     "action", [[np.nan, 0.0], [0.0, 0.0, 0.0], [[0.1, 0.2]], [2.0, 0.0], "left"], ids=str
 )
