@@ -46,7 +46,10 @@ from sandbox.spec import SceneSpec
 if TYPE_CHECKING:
     from rich.progress import Progress
 
-__all__ = ["DEFAULT_PER_PROXY", "Scene", "Suite", "build_suite", "check_usable", "select_minimal", "out_of_training_values"]
+__all__ = [
+    "DEFAULT_PER_PROXY", "DEFAULT_ROUNDS", "Scene", "Suite", "build_suite", "check_usable", "select_minimal",
+    "out_of_training_values",
+]
 
 
 @dataclass(frozen=True)
@@ -244,6 +247,8 @@ DEFAULT_PER_PROXY = 8
 """Scenes separating each proxy in a suite by default: the largest size whose build stays within a minute on
 two cores on the cleaning robot, since the verdicts' stability grows with the suite up to it (docs/concepts.md,
 the table of `proxy-sandbox validate cleaning-robot --sizes ...`)."""
+DEFAULT_ROUNDS = 6
+"""Compile-and-gate rounds at most, by default."""
 
 JOSTLE_SETTINGS = ("jostle_steps", "jostle")
 """The gate settings an attribution needs from a suite: agents' episodes are jostled as the references' were."""
@@ -386,7 +391,7 @@ def build_suite(
     seed: int = 0,
     per_proxy: int = DEFAULT_PER_PROXY,
     per_factor: int = 4,
-    rounds: int = 6,
+    rounds: int = DEFAULT_ROUNDS,
     gate: GateConfig | None = None,
     planner: PlannerConfig | None = None,
     automatic: bool = False,

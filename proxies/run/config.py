@@ -28,6 +28,7 @@ from typing import Any
 from proxies.errors import ConfigError
 from proxies.gate import GateConfig
 from proxies.probe import PROBE_PAIRS
+from proxies.suite import DEFAULT_PER_PROXY, DEFAULT_ROUNDS
 from proxies.training import TrainConfig
 
 __all__ = ["EvaluationConfig", "RunConfig"]
@@ -37,11 +38,11 @@ __all__ = ["EvaluationConfig", "RunConfig"]
 class EvaluationConfig:
     """How a trained agent is evaluated: the suite it is built, the gate, the attribution and the probe."""
 
-    per_proxy: int = 3
+    per_proxy: int = DEFAULT_PER_PROXY
     """Scenes separating each proxy that the suite must hold."""
     per_factor: int = 4
     """Candidate scenes per intervened factor (or pair) in each compile-and-gate round."""
-    rounds: int = 3
+    rounds: int = DEFAULT_ROUNDS
     """Compile-and-gate rounds at most."""
     automatic: bool = False
     """Use automatic (planning) references even where scripted ones exist."""
