@@ -16,8 +16,8 @@ For the scenario asked for (the cleaning robot by default) and for the platforme
   and ``Monitor`` (what training used before :class:`~proxies.vecenv.SandboxVecEnv`).
 
 PPO is timed as training runs it, inside :func:`~proxies.training.frozen_heap`: full garbage
-collections scan only what the run made, not the whole interpreter (each scan of which costs
-about a tenth of a second, so whether one falls inside the timed window swung the figure).
+collections scan only what the run made, not the whole interpreter, whose scans, falling inside the
+timed window or not, swung the figure (measured in docs/performance.md).
 
 The asked-for scenario's figures are also at the top level of the result. Each figure is the best
 of ``repeats`` alternating measurements, to damp machine noise.

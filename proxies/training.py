@@ -282,7 +282,7 @@ def make_vec_env(scenario: Scenario, config: TrainConfig) -> SandboxVecEnv:
 def frozen_heap() -> Iterator[None]:
     """Keep the objects alive now (torch, the model, every import) out of the garbage collector's
     full collections while the block runs, so that each such collection scans only what training
-    made since; all of them scanned cost a tenth of training's time. Unfrozen after the block."""
+    made since (what scanning all of them cost is measured in docs/performance.md). Unfrozen after the block."""
     gc.collect()
     gc.freeze()
     try:
