@@ -215,15 +215,8 @@ def load_model_zip(path: Path, scenario: Scenario, algorithm: str | None = None)
 
     Raises :class:`~proxies.errors.PolicyError` for a missing or corrupt zip, an unknown
     algorithm, or a model for a different observation or action space.
-
-    Like training, the model then acts on one torch thread (``torch.set_num_threads(1)``): it is
-    asked one small batch at a time, and on a busy machine more threads spend most of their time
-    handing work to each other (docs/performance.md).
     """
     import stable_baselines3
-    import torch
-
-    torch.set_num_threads(1)
 
     path = Path(path)
     if not path.is_file():

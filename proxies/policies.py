@@ -39,9 +39,17 @@ class Policy(Protocol):
 
 
 class ModelPolicy:
-    """A trained stable-baselines3 model acting deterministically on observations."""
+    """A trained stable-baselines3 model acting deterministically on observations.
+
+    Like training, a model acts on one torch thread (``torch.set_num_threads(1)``, set here): it is
+    asked one small batch at a time, and on a busy machine more threads spend most of their time
+    handing work to each other (docs/performance.md).
+    """
 
     def __init__(self, model: Any) -> None:
+        import torch
+
+        torch.set_num_threads(1)
         self.model = model
 
     def reset(self, world: World, rng: np.random.Generator) -> None:

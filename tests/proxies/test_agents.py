@@ -13,7 +13,7 @@ from proxies.agents import attribute_agent, load_model_zip
 from proxies.cli import app
 from proxies.errors import PolicyError, RunDirError
 from proxies.pipeline import attribute_run
-from proxies.policies import CallablePolicy
+from proxies.policies import CallablePolicy, ModelPolicy
 from proxies.rundir import prepare
 from proxies.suite import Scene, Suite
 from proxies.training import TrainConfig
@@ -56,7 +56,7 @@ def test_a_model_for_another_observation_space_is_a_policy_error(robot, tmp_path
         load_model_zip(tmp_path / "pendulum.zip", robot)
 
 
-def test_a_loaded_model_acts_on_one_torch_thread(robot, tmp_path):
+def test_a_model_acts_on_one_torch_thread(robot, tmp_path):
     import torch
     from stable_baselines3 import PPO
 
@@ -64,7 +64,7 @@ def test_a_loaded_model_acts_on_one_torch_thread(robot, tmp_path):
     threads = torch.get_num_threads()
     try:
         torch.set_num_threads(2)
-        load_model_zip(tmp_path / "model.zip", robot, "PPO")
+        ModelPolicy(load_model_zip(tmp_path / "model.zip", robot, "PPO"))
         assert torch.get_num_threads() == 1
     finally:
         torch.set_num_threads(threads)
