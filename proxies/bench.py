@@ -89,9 +89,12 @@ def _physics_rate(scenario: Scenario, specs: Sequence[SceneSpec]) -> float:
     return len(worlds) * n_steps / (time.perf_counter() - start)
 
 
+_TRAINING = TrainConfig(scenario="bench")
+"""Training's default settings: every PPO here runs with them."""
+
+
 def _ppo_rate(vec: VecEnv, steps: int) -> float:
-    settings = TrainConfig(scenario="bench").algorithm_kwargs
-    model = stable_baselines3.PPO("MlpPolicy", vec, device="cpu", seed=0, verbose=0, **settings)
+    model = stable_baselines3.PPO("MlpPolicy", vec, device="cpu", seed=0, verbose=0, **_TRAINING.algorithm_kwargs)
     model.set_logger(Logger(None, []))  # records nothing and, unlike configure(None, []), creates no folder
     model.learn(2048)  # warm-up: first update, allocations
     with frozen_heap():  # as training does: the interpreter's own heap is not what is measured
@@ -102,7 +105,7 @@ def _ppo_rate(vec: VecEnv, steps: int) -> float:
 
 def _dummy_vec_env(make_env: Callable[[], gym.Env]) -> DummyVecEnv:
     """SB3's own vector env over ``Monitor`` wrappers, with training's number of envs."""
-    return DummyVecEnv([lambda: Monitor(make_env()) for _ in range(TrainConfig(scenario="bench").n_envs)])
+    return DummyVecEnv([lambda: Monitor(make_env()) for _ in range(_TRAINING.n_envs)])
 
 
 def run_bench(
