@@ -14,7 +14,7 @@ from rich.progress import BarColumn, TextColumn, TimeElapsedColumn
 from proxies.agents import AgentOutcome, attribute_policy, load_model_zip
 from proxies.attribution import normalise
 from proxies.errors import ProxiesError, RunDirError, SuiteMismatchError
-from proxies.files import check_writable
+from proxies.files import check_writable, model_zip_problem
 from proxies.fingerprint import changes, describe_changes
 from proxies.policies import ModelPolicy, Policy, RandomPolicy
 from proxies.probe import has_critic, value_probe
@@ -27,7 +27,6 @@ from proxies.rundir import (
     RunRecord,
     check_fingerprint,
     load_record,
-    model_zip_problem,
     prepare,
     require,
     write_json,

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from proxies.errors import ConfigError, FileSchemaError, RunConfigMismatchError, RunDirError, StaleRunError
-from proxies.files import check_writable, model_zip_problem, write_json_atomic
+from proxies.files import check_writable, write_json_atomic
 from proxies.fingerprint import changes, describe_changes, scenario_fingerprint
 from proxies.run.config import EvaluationConfig, RunConfig
 from proxies.scenario import Scenario
@@ -34,7 +34,6 @@ __all__ = [
     "load_record",
     "require",
     "check_fingerprint",
-    "model_zip_problem",
 ]
 
 _MAKERS = {

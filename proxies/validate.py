@@ -385,8 +385,9 @@ def _resumed(run_dir: Path, scenario: Scenario, config: Any) -> Any:
     """
     from proxies.agents import load_model_zip
     from proxies.errors import RunDirError
+    from proxies.files import model_zip_problem
     from proxies.fingerprint import changes
-    from proxies.rundir import load_record, model_zip_problem, prepare
+    from proxies.rundir import load_record, prepare
     from proxies.training import quiet_torch_cache
 
     old = None
