@@ -3,7 +3,7 @@
 Both run :func:`proxies.run.sweep.run_job` once per run, with one CPU and one torch thread each,
 and hand back each run's result as it finishes. Neither schedules anything itself.
 
-- :class:`ProcessExecutor`: ``concurrent.futures.ProcessPoolExecutor`` (``spawn``), nothing to start.
+- :class:`ProcessExecutor`: ``concurrent.futures.ProcessPoolExecutor`` (forked where the platform can), nothing to start.
 - :class:`RayExecutor`: ``ray.remote(num_cpus=1)`` tasks, on a local Ray started here
   (``ray.init(num_cpus=workers)``) or on an existing cluster (``address=``); needs the ``[ray]``
   extra. Without a shared file system, pass ``ship=True`` to the jobs: their files come back to the driver.
@@ -68,14 +68,27 @@ def _pool_job(fn: Callable[[Any], Any], job: Any) -> Any:
         signal.signal(signal.SIGTERM, _note_stop)
 
 
+def _start_method() -> str:
+    """``fork`` where the platform has it (a worker starts at once, with the driver's imports), else ``spawn``."""
+    return "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+
+
 class ProcessExecutor:
-    """Runs jobs on ``workers`` processes of a ``ProcessPoolExecutor`` (spawned: no state forked from the driver)."""
+    """Runs jobs on ``workers`` processes of a ``ProcessPoolExecutor``, all started here.
+
+    Where the platform can fork, the workers are forked from the driver, which has already imported
+    torch and stable-baselines3: a spawned worker would spend seconds importing them again. They are
+    forked here, before the driver starts any thread (the progress display's), so no lock is copied
+    while a thread holds it; elsewhere they are spawned.
+    """
 
     name = "process"
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
-        self._pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_init_worker)
+        context = multiprocessing.get_context(_start_method())
+        self._pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker)
+        self._pool.submit(os.getpid).result()  # a forking pool starts all its workers on its first job
         self._running: dict[Future, int] = {}
 
     def submit(self, fn: Callable[[Any], Any], jobs: Sequence[Any]) -> Iterator[Done]:
