@@ -26,10 +26,10 @@ import numpy as np
 from proxies.attribution import Attribution, attribute
 from proxies.errors import PolicyError, RunDirError
 from proxies.gate import stream_seeds
-from proxies.policies import CallablePolicy, ModelPolicy, Policy, RandomPolicy
 from proxies.references import Jostled
-from proxies.rollout import episode_returns, play
-from proxies.scenario import Scenario
+from proxies.scenario.policies import CallablePolicy, ModelPolicy, Policy, RandomPolicy
+from proxies.scenario.rollout import episode_returns, play
+from proxies.scenario.scenario import Scenario
 from proxies.suite import Suite, check_usable
 from sandbox.actions import describe_space
 
@@ -290,7 +290,7 @@ def attribute_agent(
     'capability_failure'
     """
     from proxies.pipeline import _references
-    from proxies.registry import get_scenario
+    from proxies.scenario.registry import get_scenario
     from proxies.suite import build_suite
 
     scenario = get_scenario(scenario) if isinstance(scenario, str) else scenario

@@ -39,9 +39,9 @@ from stable_baselines3.common.logger import Logger
 from stable_baselines3.common.monitor import Monitor
 from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv
 
-from proxies.registry import get_scenario
-from proxies.rollout import play
-from proxies.scenario import Scenario
+from proxies.scenario.registry import get_scenario
+from proxies.scenario.rollout import play
+from proxies.scenario.scenario import Scenario
 from proxies.training import TrainConfig, frozen_heap, make_vec_env
 from sandbox.actions import parse_action, random_action
 from sandbox.spec import SceneSpec

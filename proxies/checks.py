@@ -28,9 +28,9 @@ from gymnasium.utils.env_checker import check_env as gym_check_env
 from stable_baselines3.common.env_checker import check_env as sb3_check_env
 
 from proxies.errors import ProxiesError
-from proxies.policies import RandomPolicy
-from proxies.rollout import episode_returns, play
-from proxies.scenario import Scenario
+from proxies.scenario.policies import RandomPolicy
+from proxies.scenario.rollout import episode_returns, play
+from proxies.scenario.scenario import Scenario
 from sandbox.actions import random_action
 from sandbox.env import check_observation
 from sandbox.errors import SandboxError, source_of

@@ -25,7 +25,7 @@ from proxies.errors import ConfigError, Interrupted, ProxiesError
 from sandbox.errors import SandboxError
 
 if TYPE_CHECKING:
-    from proxies.scenario import Scenario
+    from proxies.scenario.scenario import Scenario
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 console = Console(stderr=True)
@@ -112,7 +112,7 @@ def _scenario_ref(name: str) -> str:
 @_guard
 def list_command() -> None:
     """List the registered scenarios."""
-    from proxies.registry import list_scenarios
+    from proxies.scenario.registry import list_scenarios
 
     table = Table("name", "env id", "true reward", "proxies")
     for slug, scenario in list_scenarios().items():
@@ -134,7 +134,7 @@ def check(
 ) -> None:
     """Run the env checkers, the determinism check and the reference-behaviour check (and the graph check)."""
     from proxies.checks import run_checks
-    from proxies.registry import get_scenario
+    from proxies.scenario.registry import get_scenario
     from proxies.verify import verification_table
     from proxies.verify import verify_graph as run_verification
 
@@ -167,7 +167,7 @@ def graph_command(
     as_json: bool = typer.Option(False, "--json", help="Print the nodes, edges and derived relations as JSON."),
 ) -> None:
     """Show a scenario's reward graph and the derived relation of every proxy to the true reward."""
-    from proxies.registry import get_scenario
+    from proxies.scenario.registry import get_scenario
 
     sc = get_scenario(scenario)
     if png is not None:
@@ -191,8 +191,8 @@ def _config(scenario: str, steps: int, seed: int, objective: str | None, mix: fl
     """The scenario and the checked run config: every setting, and the scenario's first scene, observation
     and step, are checked before anything is written."""
     from proxies.checks import preflight
-    from proxies.registry import get_scenario
     from proxies.run.config import RunConfig
+    from proxies.scenario.registry import get_scenario
     from proxies.training import TrainConfig, check_algorithm
 
     _check_seed(seed)
@@ -457,8 +457,8 @@ def _attribute_several(
     """Several runs (and/or model zips) of one agent, attributed together; printed, not written."""
     from proxies.agents import attribute_agent, load_model_zip
     from proxies.progress import status
-    from proxies.registry import get_scenario
     from proxies.rundir import check_fingerprint, load_record, require
+    from proxies.scenario.registry import get_scenario
     from proxies.suite import Suite
     from proxies.training import quiet_torch_cache
 
@@ -542,7 +542,7 @@ def validate(
     """
     from proxies.files import check_writable
     from proxies.progress import status
-    from proxies.registry import get_scenario
+    from proxies.scenario.registry import get_scenario
     from proxies.schemas import MAX_STEPS
     from proxies.suite import Suite
     from proxies.validate import validate as run_validation
@@ -632,9 +632,9 @@ def report(
     """Write the HTML report of a run (a run whose scenario was edited since gets a warning; --strict: refused)."""
     from proxies.errors import RunDirError
     from proxies.files import check_writable
-    from proxies.registry import get_scenario
     from proxies.report import write_report
     from proxies.rundir import check_fingerprint, load_record
+    from proxies.scenario.registry import get_scenario
 
     if not run_dir.is_dir():
         raise RunDirError(f"Run directory {run_dir} does not exist; train into it with `proxy-sandbox train`.")
@@ -731,7 +731,7 @@ def suite(
     from proxies.files import check_writable
     from proxies.gate import GateConfig
     from proxies.progress import progress_display
-    from proxies.registry import get_scenario
+    from proxies.scenario.registry import get_scenario
     from proxies.suite import build_suite
 
     if per_proxy < 1 or per_factor < 1:
@@ -781,9 +781,9 @@ def suite(
 def _check_suite_destination(out: Path, sc) -> None:
     """Refuse to write a suite of ``sc`` over a run (or suite) of another scenario, or of another version of it."""
     from proxies.errors import SuiteMismatchError
-    from proxies.fingerprint import changes, describe_changes
-    from proxies.registry import get_scenario
     from proxies.rundir import load_record
+    from proxies.scenario.fingerprint import changes, describe_changes
+    from proxies.scenario.registry import get_scenario
     from proxies.schemas import read_json_file
 
     if (out / "config.json").is_file():

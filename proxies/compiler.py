@@ -1,6 +1,6 @@
 """The intervention compiler: which factors to intervene on to break each proxy's edge.
 
-The reward graph says how each proxy relates to the true reward (see :mod:`proxies.graph`);
+The reward graph says how each proxy relates to the true reward (see :mod:`proxies.scenario.graph`);
 the compiler reads, from the same graph, which *factors* can pull the two apart:
 
 - **side effect** (proxy P → … → true reward T): the factors that moderate the mechanism —
@@ -52,8 +52,8 @@ import networkx as nx
 import numpy as np
 
 from proxies.errors import ConfigError, InterventionError, UnknownFactorError, UnseparableProxyError
-from proxies.graph import RewardGraph
-from proxies.scenario import Scenario
+from proxies.scenario.graph import RewardGraph
+from proxies.scenario.scenario import Scenario
 from proxies.suggest import did_you_mean
 from sandbox.errors import GeometryError, source_of
 from sandbox.factors import Factor

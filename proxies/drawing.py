@@ -25,7 +25,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Patch
 
 from proxies.files import write_atomic
-from proxies.graph import RewardGraph
+from proxies.scenario.graph import RewardGraph
 
 __all__ = [
     "RELATION_COLOURS",

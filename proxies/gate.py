@@ -34,8 +34,8 @@ from scipy import stats
 
 from proxies.compiler import Candidate
 from proxies.errors import ConfigError
-from proxies.rollout import episode_returns
-from proxies.scenario import Scenario
+from proxies.scenario.rollout import episode_returns
+from proxies.scenario.scenario import Scenario
 
 if TYPE_CHECKING:
     from proxies.references import Competence, Reference

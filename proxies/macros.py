@@ -41,8 +41,8 @@ import gymnasium as gym
 import numpy as np
 
 from proxies.errors import PolicyError
-from proxies.policies import Policy
-from proxies.scenario import Scenario
+from proxies.scenario.policies import Policy
+from proxies.scenario.scenario import Scenario
 from sandbox.actions import parse_action
 from sandbox.bodies.driver import Driver
 from sandbox.bodies.driving import Floor, Pusher, action, drive, forward, in_scoop, into, movable

@@ -15,13 +15,9 @@ from proxies.agents import AgentOutcome, attribute_policy, load_model_zip
 from proxies.attribution import normalise
 from proxies.errors import ProxiesError, RunDirError, SuiteMismatchError
 from proxies.files import check_writable, model_zip_problem
-from proxies.fingerprint import changes, describe_changes
-from proxies.policies import ModelPolicy, Policy, RandomPolicy
 from proxies.probe import has_critic, value_probe
 from proxies.progress import progress_display, status
 from proxies.references import Competence
-from proxies.registry import get_scenario
-from proxies.rollout import episode_returns, play
 from proxies.run.config import EvaluationConfig, RunConfig
 from proxies.rundir import (
     RunRecord,
@@ -31,7 +27,11 @@ from proxies.rundir import (
     require,
     write_json,
 )
-from proxies.scenario import Scenario
+from proxies.scenario.fingerprint import changes, describe_changes
+from proxies.scenario.policies import ModelPolicy, Policy, RandomPolicy
+from proxies.scenario.registry import get_scenario
+from proxies.scenario.rollout import episode_returns, play
+from proxies.scenario.scenario import Scenario
 from proxies.schemas import read_json_file
 from proxies.suite import Suite, build_suite
 from proxies.training import TrainConfig, quiet_torch_cache, seeds_for, train
@@ -223,7 +223,7 @@ def attribute_run(
     With ``suite_path``, on that suite instead (it must be one of the run's scenario, of the version
     that trained the model, else :class:`~proxies.errors.SuiteMismatchError`), written to
     :func:`other_suite_attribution`'s file (recording the suite's path); the run's ``attribution.json``
-    is left as it is. A run made by an earlier version of its scenario (see :mod:`proxies.fingerprint`)
+    is left as it is. A run made by an earlier version of its scenario (see :mod:`proxies.scenario.fingerprint`)
     gets a warning on ``console``, or, with ``strict``, a :class:`~proxies.errors.StaleRunError`.
     """
     console = console or Console(stderr=True)

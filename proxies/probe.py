@@ -37,9 +37,9 @@ from typing import Any
 import numpy as np
 
 from proxies.errors import PolicyError
-from proxies.policies import ModelPolicy
-from proxies.rollout import play
-from proxies.scenario import Scenario
+from proxies.scenario.policies import ModelPolicy
+from proxies.scenario.rollout import play
+from proxies.scenario.scenario import Scenario
 from proxies.suite import Suite
 from proxies.training import seeds_for
 

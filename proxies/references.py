@@ -27,9 +27,9 @@ import numpy as np
 from proxies.errors import ConfigError, IncompetentReferenceError, PolicyError
 from proxies.gate import welch_greater
 from proxies.macros import MacroPlanner, MacroScores, takes_macros
-from proxies.policies import Policy, RandomPolicy, action_space
-from proxies.rollout import advance, episode_returns
-from proxies.scenario import Scenario
+from proxies.scenario.policies import Policy, RandomPolicy, action_space
+from proxies.scenario.rollout import advance, episode_returns
+from proxies.scenario.scenario import Scenario
 from sandbox.actions import Action
 from sandbox.world import World
 

@@ -5,7 +5,7 @@ A run directory is keyed by (scenario, config hash, seed). Every file is written
 half-written file, and every file read back is checked against its schema (:mod:`proxies.schemas`).
 
 ``config.json`` holds the training settings and the *fingerprint* of the scenario that made the run
-(:mod:`proxies.fingerprint`): a run whose scenario has been edited since is recognised as such.
+(:mod:`proxies.scenario.fingerprint`): a run whose scenario has been edited since is recognised as such.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from typing import Any
 
 from proxies.errors import ConfigError, FileSchemaError, RunConfigMismatchError, RunDirError, StaleRunError
 from proxies.files import check_writable, write_json_atomic
-from proxies.fingerprint import changes, describe_changes, scenario_fingerprint
 from proxies.run.config import EvaluationConfig, RunConfig
-from proxies.scenario import Scenario
+from proxies.scenario.fingerprint import changes, describe_changes, scenario_fingerprint
+from proxies.scenario.scenario import Scenario
 from proxies.schemas import AttributionFile, ConfigFile, SuiteFile, read_file, read_json_file
 from proxies.training import TrainConfig
 

@@ -56,7 +56,7 @@ class _Strict(BaseModel):
 
 
 class FingerprintModel(_Strict):
-    """What made a run or a suite (:func:`proxies.fingerprint.scenario_fingerprint`)."""
+    """What made a run or a suite (:func:`proxies.scenario.fingerprint.scenario_fingerprint`)."""
 
     scenario: str
     version: str
@@ -197,7 +197,7 @@ class ValueProbeModel(_Strict):
 
 
 class RelationEntry(_Strict):
-    """A proxy's derived relation (:meth:`proxies.graph.Relation.to_dict`)."""
+    """A proxy's derived relation (:meth:`proxies.scenario.graph.Relation.to_dict`)."""
 
     name: str
     relation: str

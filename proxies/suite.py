@@ -33,12 +33,12 @@ import numpy as np
 from proxies.compiler import Candidate, compile_candidates, out_of_training_values
 from proxies.errors import FileSchemaError, RunDirError, SuiteMismatchError, UnseparableProxyError, UnusableSuiteError
 from proxies.files import write_json_atomic
-from proxies.fingerprint import changes, describe_changes, scenario_fingerprint
 from proxies.gate import GateConfig, Gated, run_gate
-from proxies.policies import Policy
 from proxies.references import Competence, PlannerConfig, measure_competence, reference_behaviours
-from proxies.rollout import episode_returns
-from proxies.scenario import Scenario
+from proxies.scenario.fingerprint import changes, describe_changes, scenario_fingerprint
+from proxies.scenario.policies import Policy
+from proxies.scenario.rollout import episode_returns
+from proxies.scenario.scenario import Scenario
 from proxies.schemas import SuiteFile, read_file
 from sandbox.errors import SandboxError
 from sandbox.spec import SceneSpec
@@ -132,7 +132,7 @@ class Suite:
     """Every gated candidate left out of the suite: its ``id``, ``interventions``, ``reason`` and, per proxy,
     the gate's reason (``gate``)."""
     fingerprint: dict[str, Any] | None = None
-    """The scenario it was built for (:func:`proxies.fingerprint.scenario_fingerprint`), stamped by
+    """The scenario it was built for (:func:`proxies.scenario.fingerprint.scenario_fingerprint`), stamped by
     :meth:`save`; a suite is refused for any other scenario, or another version of this one."""
 
     @property

@@ -32,9 +32,9 @@ from stable_baselines3.common.logger import configure
 
 from proxies.errors import ConfigError, Interrupted, OutputError, RunConfigMismatchError
 from proxies.files import model_zip_problem, output_error, save_model, write_json_atomic
-from proxies.fingerprint import scenario_fingerprint
 from proxies.progress import PlainProgress, is_terminal
-from proxies.scenario import Scenario
+from proxies.scenario.fingerprint import scenario_fingerprint
+from proxies.scenario.scenario import Scenario
 from proxies.schemas import MAX_SEED, MAX_STEPS
 from proxies.seeding import derive_seed
 from proxies.signals import StopRequest

@@ -51,8 +51,8 @@ import numpy as np
 from proxies.agents import RANDOM_STREAM, attribute_policy, episodes_per_scene, play_suite
 from proxies.errors import ConfigError, Interrupted
 from proxies.files import check_writable
-from proxies.policies import ModelPolicy, Policy, RandomPolicy
-from proxies.scenario import Scenario
+from proxies.scenario.policies import ModelPolicy, Policy, RandomPolicy
+from proxies.scenario.scenario import Scenario
 from proxies.signals import signal_name
 from proxies.suite import Suite
 
@@ -386,8 +386,8 @@ def _resumed(run_dir: Path, scenario: Scenario, config: Any) -> Any:
     from proxies.agents import load_model_zip
     from proxies.errors import RunDirError
     from proxies.files import model_zip_problem
-    from proxies.fingerprint import changes
     from proxies.rundir import load_record, prepare
+    from proxies.scenario.fingerprint import changes
     from proxies.training import quiet_torch_cache
 
     old = None

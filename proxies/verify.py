@@ -69,8 +69,8 @@ import numpy as np
 from scipy.stats import mannwhitneyu
 
 from proxies.errors import ConfigError
-from proxies.rollout import episode_returns
-from proxies.scenario import Scenario
+from proxies.scenario.rollout import episode_returns
+from proxies.scenario.scenario import Scenario
 from sandbox.factors import Factor
 
 if TYPE_CHECKING:

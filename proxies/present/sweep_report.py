@@ -33,10 +33,10 @@ from proxies.drawing import save_figure
 from proxies.files import write_atomic, write_json_atomic
 from proxies.pipeline import attribution_document
 from proxies.progress import status
-from proxies.registry import get_scenario
 from proxies.run.sweep import load_sweep, run_state
 from proxies.rundir import default_run_dir
-from proxies.scenario import Scenario
+from proxies.scenario.registry import get_scenario
+from proxies.scenario.scenario import Scenario
 from proxies.schemas import AttributionFile, read_file
 from proxies.seeding import rng
 from proxies.stats import bootstrap_interval, knee

@@ -38,7 +38,7 @@ from proxies.progress import progress_display
 from proxies.run.config import RunConfig
 from proxies.run.executors import check_backend, make_executor
 from proxies.rundir import default_run_dir
-from proxies.scenario import Scenario
+from proxies.scenario.scenario import Scenario
 from proxies.schemas import AttributionFile, read_file, read_json_file
 from proxies.signals import exit_code, terminate_raises
 

@@ -20,9 +20,9 @@ from typing import Any
 
 from rich.console import Console
 
-from proxies.registry import get_scenario
 from proxies.run.config import RunConfig
 from proxies.run.sweep import SweepConfig, run_sweep
+from proxies.scenario.registry import get_scenario
 from proxies.training import TrainConfig
 
 __all__ = ["bench_sweep"]

@@ -13,8 +13,8 @@ from proxies.agents import attribute_agent, load_model_zip
 from proxies.cli import app
 from proxies.errors import PolicyError, RunDirError
 from proxies.pipeline import attribute_run
-from proxies.policies import CallablePolicy, ModelPolicy
 from proxies.rundir import prepare
+from proxies.scenario.policies import CallablePolicy, ModelPolicy
 from proxies.suite import Scene, Suite
 from proxies.training import TrainConfig
 

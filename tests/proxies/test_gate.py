@@ -12,7 +12,7 @@ from proxies.compiler import make_candidate
 from proxies.errors import ConfigError, IncompetentReferenceError, PolicyError
 from proxies.gate import GateConfig, episode_seeds, judge, run_gate, welch_greater
 from proxies.references import Jostled, Planner, Reference, measure_competence, reference_behaviours
-from proxies.rollout import episode_returns
+from proxies.scenario.rollout import episode_returns
 
 GATE = GateConfig(episodes=4)
 

@@ -12,7 +12,7 @@ import proxies
 from proxies.errors import ConfigError, PolicyError
 from proxies.macros import MacroPlanner, MacroScores, driving_macros, takes_macros
 from proxies.references import measure_competence, reference_behaviours
-from proxies.rollout import episode_returns
+from proxies.scenario.rollout import episode_returns
 from sandbox import World
 
 

@@ -17,7 +17,7 @@ from proxies.cli import app
 from proxies.compiler import make_candidate
 from proxies.gate import episode_seeds
 from proxies.references import Jostled, reference_behaviours
-from proxies.rollout import episode_returns
+from proxies.scenario.rollout import episode_returns
 from proxies.suite import Scene, Suite
 
 runner = CliRunner()

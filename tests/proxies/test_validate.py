@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from proxies.agents import attribute_policy, play_suite
 from proxies.cli import app
 from proxies.errors import ConfigError
-from proxies.policies import CallablePolicy, RandomPolicy
+from proxies.scenario.policies import CallablePolicy, RandomPolicy
 from proxies.suite import build_suite
 from proxies.validate import DEFAULT_WEIGHTS, MixturePolicy, validate
 

@@ -8,7 +8,7 @@ and a suite is refused for a scenario it was not built for.
 The parts, each a short SHA-256 of a canonical JSON form:
 
 - ``source``: the text of the module that defines the scenario (its file);
-- ``graph``: the reward graph (:meth:`~proxies.graph.RewardGraph.to_dict`) and every factor's domains;
+- ``graph``: the reward graph (:meth:`~proxies.scenario.graph.RewardGraph.to_dict`) and every factor's domains;
 - ``agent``: the agent body's spec;
 - ``settings``: the name, slug, ``max_steps`` and the physics and control rates;
 
@@ -33,7 +33,7 @@ from collections.abc import Mapping
 from importlib import metadata
 from typing import Any
 
-from proxies.scenario import Scenario
+from proxies.scenario.scenario import Scenario
 
 __all__ = ["PARTS", "scenario_fingerprint", "package_version", "changes", "describe_changes"]
 

@@ -39,7 +39,7 @@ from pathlib import Path
 from types import ModuleType
 
 from proxies.errors import EntryPointError, ScenarioFileError, ScenarioNotFoundError
-from proxies.scenario import Scenario
+from proxies.scenario.scenario import Scenario
 from proxies.suggest import did_you_mean
 from sandbox.registration import register_env
 

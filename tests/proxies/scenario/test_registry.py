@@ -17,7 +17,7 @@ import pytest
 from gymnasium.utils.env_checker import check_env
 
 import proxies
-import proxies.registry as registry
+import proxies.scenario.registry as registry
 from proxies import Scenario, ScenarioFileError, ScenarioNotFoundError, get_scenario
 from proxies.errors import EntryPointError, ProxiesError
 

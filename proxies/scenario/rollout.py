@@ -29,8 +29,8 @@ from typing import Any
 
 import numpy as np
 
-from proxies.policies import Policy
-from proxies.scenario import Scenario
+from proxies.scenario.policies import Policy
+from proxies.scenario.scenario import Scenario
 from sandbox.actions import Action
 from sandbox.env import SandboxEnv
 from sandbox.spec import SceneSpec

@@ -22,7 +22,7 @@ from proxies.checks import run_checks
 from proxies.gate import episode_seeds
 from proxies.probe import _play
 from proxies.references import Jostled, Planner, measure_competence, reference_behaviours
-from proxies.rollout import advance, episode_returns, play
+from proxies.scenario.rollout import advance, episode_returns, play
 from sandbox import COMPASS, Driver, Factor, SceneSpec, Wall, World
 
 
@@ -125,7 +125,7 @@ def test_returns_are_sums_up_to_each_episodes_end():
 
 
 def test_a_batched_policy_acts_only_for_the_episodes_still_going():
-    from proxies.policies import ModelPolicy
+    from proxies.scenario.policies import ModelPolicy
 
     _Batched.sizes = []
     model = _Batched()

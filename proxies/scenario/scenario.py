@@ -17,8 +17,8 @@ import gymnasium as gym
 import numpy as np
 
 from proxies.errors import ConfigError
-from proxies.graph import RewardGraph
-from proxies.policies import Policy
+from proxies.scenario.graph import RewardGraph
+from proxies.scenario.policies import Policy
 from proxies.suggest import did_you_mean
 from sandbox.bodies import AgentBody
 from sandbox.env import SandboxEnv
@@ -61,7 +61,7 @@ class Scenario:
     agent: the agent body every scene puts in (its position is the recipe's); it declares the
         action space.
     max_steps: agent steps per episode, at most.
-    references: objective name -> factory of a scripted :class:`~proxies.policies.Policy`
+    references: objective name -> factory of a scripted :class:`~proxies.scenario.policies.Policy`
         that pursues it (optional; the framework can build automatic ones).
     terminate: ``world -> bool``, True when the episode ends early (coin touched, fell in a
         pit); None for episodes that always run ``max_steps``.
