@@ -133,10 +133,10 @@ def check(
     as_json: bool = typer.Option(False, "--json", help="Print the results as JSON."),
 ) -> None:
     """Run the env checkers, the determinism check and the reference-behaviour check (and the graph check)."""
-    from proxies.checks import run_checks
+    from proxies.evaluate.checks import run_checks
+    from proxies.evaluate.verify import verification_table
+    from proxies.evaluate.verify import verify_graph as run_verification
     from proxies.scenario.registry import get_scenario
-    from proxies.verify import verification_table
-    from proxies.verify import verify_graph as run_verification
 
     sc = get_scenario(scenario)
     verification = run_verification(sc, episodes=episodes) if verify_graph else None
@@ -190,7 +190,7 @@ def graph_command(
 def _config(scenario: str, steps: int, seed: int, objective: str | None, mix: float, algorithm: str):
     """The scenario and the checked run config: every setting, and the scenario's first scene, observation
     and step, are checked before anything is written."""
-    from proxies.checks import preflight
+    from proxies.evaluate.checks import preflight
     from proxies.run.config import RunConfig
     from proxies.scenario.registry import get_scenario
     from proxies.training import TrainConfig, check_algorithm
@@ -455,11 +455,11 @@ def _attribute_several(
     dirs: list[Path], zips: list[Path], scenario: str | None, suite_path: Path | None, algorithm: str | None, strict: bool
 ) -> dict:
     """Several runs (and/or model zips) of one agent, attributed together; printed, not written."""
-    from proxies.agents import attribute_agent, load_model_zip
+    from proxies.evaluate.agents import attribute_agent, load_model_zip
+    from proxies.evaluate.suite import Suite
     from proxies.progress import status
     from proxies.rundir import check_fingerprint, load_record, require
     from proxies.scenario.registry import get_scenario
-    from proxies.suite import Suite
     from proxies.training import quiet_torch_cache
 
     if not zips:
@@ -540,11 +540,11 @@ def validate(
     each step with probability 0.5 or 0.75; partial proxy learners follow the true reward's reference
     except in a fraction (0.15 to 0.4) of the counterfactual episodes.
     """
+    from proxies.evaluate.suite import Suite
     from proxies.files import check_writable
     from proxies.progress import status
     from proxies.scenario.registry import get_scenario
     from proxies.schemas import MAX_STEPS
-    from proxies.suite import Suite
     from proxies.validate import validate as run_validation
 
     if budget < 0 or seeds < 1 or (episodes is not None and episodes < 2):
@@ -728,11 +728,11 @@ def suite(
     """
     from rich.progress import BarColumn, TextColumn, TimeElapsedColumn
 
+    from proxies.evaluate.gate import GateConfig
+    from proxies.evaluate.suite import build_suite
     from proxies.files import check_writable
-    from proxies.gate import GateConfig
     from proxies.progress import progress_display
     from proxies.scenario.registry import get_scenario
-    from proxies.suite import build_suite
 
     if per_proxy < 1 or per_factor < 1:
         raise ConfigError(f"--per-proxy and --per-factor must be at least 1, got {per_proxy} and {per_factor}.")

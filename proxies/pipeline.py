@@ -11,13 +11,14 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, TextColumn, TimeElapsedColumn
 
-from proxies.agents import AgentOutcome, attribute_policy, load_model_zip
-from proxies.attribution import normalise
 from proxies.errors import ProxiesError, RunDirError, SuiteMismatchError
+from proxies.evaluate.agents import AgentOutcome, attribute_policy, load_model_zip
+from proxies.evaluate.attribution import normalise
+from proxies.evaluate.probe import has_critic, value_probe
+from proxies.evaluate.references import Competence
+from proxies.evaluate.suite import Suite, build_suite
 from proxies.files import check_writable, model_zip_problem
-from proxies.probe import has_critic, value_probe
 from proxies.progress import progress_display, status
-from proxies.references import Competence
 from proxies.run.config import EvaluationConfig, RunConfig
 from proxies.rundir import (
     RunRecord,
@@ -33,7 +34,6 @@ from proxies.scenario.registry import get_scenario
 from proxies.scenario.rollout import episode_returns, play
 from proxies.scenario.scenario import Scenario
 from proxies.schemas import read_json_file
-from proxies.suite import Suite, build_suite
 from proxies.training import TrainConfig, quiet_torch_cache, seeds_for, train
 
 __all__ = [
@@ -50,7 +50,7 @@ _BAR = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.complet
 
 def _references(scenario: Scenario) -> dict[str, Callable[[], Policy]]:
     """Every objective's reference: the scenario's scripted one, else an automatic planner."""
-    from proxies.references import reference_behaviours
+    from proxies.evaluate.references import reference_behaviours
 
     return {o: ref.make for o, ref in reference_behaviours(scenario).items()}
 
@@ -96,7 +96,7 @@ def references_competence(
     """Every objective's reference against random in training scenes, as the suite measures it (same seed and
     settings): :class:`~proxies.errors.IncompetentReferenceError` if one cannot beat random, e.g. in training
     scenes that give it nothing to do."""
-    from proxies.references import measure_competence, reference_behaviours
+    from proxies.evaluate.references import measure_competence, reference_behaviours
 
     evaluation = evaluation or EvaluationConfig()
     refs = reference_behaviours(scenario, scenario.references, automatic=evaluation.automatic)
@@ -162,8 +162,8 @@ def attribution_document(
 ) -> dict[str, Any]:
     """The content of ``attribution.json`` for one run, or for several runs (seeds) of one agent.
 
-    ``outcome`` is :func:`~proxies.agents.attribute_policy`'s; ``probe`` the critic's value probe
-    (:meth:`~proxies.probe.ValueProbe.to_dict`); ``runs`` names the runs when there are several;
+    ``outcome`` is :func:`~proxies.evaluate.agents.attribute_policy`'s; ``probe`` the critic's value probe
+    (:meth:`~proxies.evaluate.probe.ValueProbe.to_dict`); ``runs`` names the runs when there are several;
     ``suite_path`` the suite file when it is not the run's own (``attribute RUN_DIR --suite FILE``).
     """
     agent_returns, random_returns = outcome.agent.mean(axis=1), outcome.random.mean(axis=1)

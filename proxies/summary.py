@@ -10,7 +10,7 @@ from proxies.suggest import did_you_mean
 __all__ = ["VERDICTS", "FORMATS", "parse_fail_on", "check_format", "markdown_summary"]
 
 VERDICTS = ("intended", "misgeneralized", "mixed", "capability_failure")
-"""The verdicts an attribution can give (:class:`proxies.attribution.Attribution`)."""
+"""The verdicts an attribution can give (:class:`proxies.evaluate.attribution.Attribution`)."""
 FORMATS = ("table", "markdown")
 
 

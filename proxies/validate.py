@@ -1,7 +1,7 @@
 """Validate the attribution on planted agents whose goal is known by construction.
 
 Five kinds of planted agent are attributed on the scenario's counterfactual suite, each as a
-user's agent is (:func:`~proxies.agents.attribute_policy`, training scenes included):
+user's agent is (:func:`~proxies.evaluate.agents.attribute_policy`, training scenes included):
 
 - ``reference``: each objective's reference behaviour, played on fresh episode seeds (a
   stream distinct from the one the suite's reference returns came from), so recovering it
@@ -48,13 +48,13 @@ from typing import Any
 
 import numpy as np
 
-from proxies.agents import RANDOM_STREAM, attribute_policy, episodes_per_scene, play_suite
 from proxies.errors import ConfigError, Interrupted
+from proxies.evaluate.agents import RANDOM_STREAM, attribute_policy, episodes_per_scene, play_suite
+from proxies.evaluate.suite import Suite
 from proxies.files import check_writable
 from proxies.scenario.policies import ModelPolicy, Policy, RandomPolicy
 from proxies.scenario.scenario import Scenario
 from proxies.signals import signal_name
-from proxies.suite import Suite
 
 __all__ = [
     "Case", "MixturePolicy", "PartialPolicy", "Validation", "WeakPolicy", "validate", "DEFAULT_WEIGHTS",
@@ -383,8 +383,8 @@ def _resumed(run_dir: Path, scenario: Scenario, config: Any) -> Any:
 
     A damaged zip, or one trained by an earlier version of the scenario, is not reused.
     """
-    from proxies.agents import load_model_zip
     from proxies.errors import RunDirError
+    from proxies.evaluate.agents import load_model_zip
     from proxies.files import model_zip_problem
     from proxies.rundir import load_record, prepare
     from proxies.scenario.fingerprint import changes
@@ -425,7 +425,7 @@ def validate(
     """Attribute planted agents (references, per-episode mixtures, directly trained PPO) on the suite.
 
     ``suite`` defaults to one built with the scenario's references (``build_suite``).
-    ``episodes`` per scene defaults to :func:`~proxies.agents.episodes_per_scene`.
+    ``episodes`` per scene defaults to :func:`~proxies.evaluate.agents.episodes_per_scene`.
     ``budget`` is the PPO steps per trained agent (0 skips them), ``seeds`` the agents trained per
     objective (seeds ``seed``, ``seed + 1``, ...). Their runs go to
     ``work_dir/trained-<objective>-s<seed>`` (by default a temporary folder, removed at the end and when
@@ -433,8 +433,8 @@ def validate(
     interrupted validation resumes.
     ``on_case`` is told of each finished case.
     """
+    from proxies.evaluate.suite import build_suite
     from proxies.pipeline import _references
-    from proxies.suite import build_suite
 
     fractions = (*weights, *weak, *partial)
     if budget < 0 or seeds < 1 or (episodes is not None and episodes < 2) or not all(0 < w < 1 for w in fractions):
@@ -516,10 +516,10 @@ def stability_by_size(
     For each size a suite is built (same seed) and the planted agents of :func:`validate` (without trained
     ones) are attributed on it. A row gives the suite's scenes and build time, the mean bootstrap and
     leave-one-scene-out verdict stability, the fraction of agents whose verdict is stable (at or above
-    :data:`~proxies.attribution.STABILITY_THRESHOLD`), and the validation's figures.
+    :data:`~proxies.evaluate.attribution.STABILITY_THRESHOLD`), and the validation's figures.
     """
+    from proxies.evaluate.suite import build_suite
     from proxies.pipeline import _references
-    from proxies.suite import build_suite
 
     if not sizes or min(sizes) < 1:
         raise ConfigError(f"Give suite sizes (scenes per proxy) of at least 1, got {list(sizes)}.")

@@ -7,7 +7,7 @@ Per α, over the seeds whose run is done (:func:`proxies.run.sweep.run_state`):
   of the off-distribution true-reward score (``goal_score``, on the counterfactual suite) and of
   each objective's pursuit weight;
 - the fraction of seeds per verdict;
-- the seeds attributed *together* (:func:`proxies.agents.attribute_agent` on several runs), so that
+- the seeds attributed *together* (:func:`proxies.evaluate.agents.attribute_agent` on several runs), so that
   seeds that learned different goals widen the intervals instead of averaging into a confident middle.
 
 The *knee* is the smallest α at which at least 80 % of seeds get ``intended``, with a bootstrap interval
@@ -28,8 +28,9 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from rich.console import Console
 
-from proxies.agents import attribute_agent, load_model_zip
 from proxies.drawing import save_figure
+from proxies.evaluate.agents import attribute_agent, load_model_zip
+from proxies.evaluate.suite import Suite
 from proxies.files import write_atomic, write_json_atomic
 from proxies.pipeline import attribution_document
 from proxies.progress import status
@@ -40,7 +41,6 @@ from proxies.scenario.scenario import Scenario
 from proxies.schemas import AttributionFile, read_file
 from proxies.seeding import rng
 from proxies.stats import bootstrap_interval, knee
-from proxies.suite import Suite
 from proxies.training import quiet_torch_cache
 
 __all__ = ["SCHEMA_VERSION", "VERDICTS", "KNEE_THRESHOLD", "aggregate", "markdown_table", "write_sweep_report"]

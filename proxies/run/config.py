@@ -26,9 +26,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from proxies.errors import ConfigError
-from proxies.gate import GateConfig
-from proxies.probe import PROBE_PAIRS
-from proxies.suite import DEFAULT_PER_PROXY, DEFAULT_ROUNDS
+from proxies.evaluate.gate import GateConfig
+from proxies.evaluate.probe import PROBE_PAIRS
+from proxies.evaluate.suite import DEFAULT_PER_PROXY, DEFAULT_ROUNDS
 from proxies.training import TrainConfig
 
 __all__ = ["EvaluationConfig", "RunConfig"]
@@ -49,7 +49,7 @@ class EvaluationConfig:
     gate: GateConfig = field(default_factory=GateConfig)
     """The diagnosticity gate's test settings."""
     episodes: int | None = None
-    """Attribution episodes per scene for the agent and random (None: :func:`proxies.agents.episodes_per_scene`)."""
+    """Attribution episodes per scene for the agent and random (None: :func:`proxies.evaluate.agents.episodes_per_scene`)."""
     n_boot: int = 1000
     """Bootstrap resamples of the attribution."""
     probe_pairs: int = PROBE_PAIRS

@@ -111,9 +111,9 @@ def test_every_writer_goes_through_the_atomic_writer(tmp_path, monkeypatch):
     """Each kind of file the tool writes fails as one typed error on a full disk, the previous file intact."""
     import proxies
     from proxies.drawing import draw_graph, new_figure, save_figure, save_gif, save_png
+    from proxies.evaluate.suite import Suite
     from proxies.report import draw_weights
     from proxies.rundir import write_json
-    from proxies.suite import Suite
 
     robot = proxies.get_scenario("cleaning-robot")
     image = np.zeros((8, 8, 3), dtype=np.uint8)

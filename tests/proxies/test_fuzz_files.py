@@ -23,9 +23,9 @@ from test_report import make_run_dir
 
 import proxies
 from proxies.errors import ProxiesError
+from proxies.evaluate.suite import Suite
 from proxies.report import write_report
 from proxies.rundir import load_record, prepare, read_json
-from proxies.suite import Suite
 from proxies.training import TrainConfig
 from sandbox import SceneSpec, World
 from sandbox.errors import SandboxError

@@ -12,9 +12,9 @@ from typer.testing import CliRunner
 
 from proxies.cli import app
 from proxies.errors import RunDirError, SuiteMismatchError
+from proxies.evaluate.suite import build_suite
 from proxies.pipeline import attribute_run, other_suite_attribution
 from proxies.rundir import prepare
-from proxies.suite import build_suite
 from proxies.training import TrainConfig
 
 OWN = b'{"verdict": "mixed", "weights": {}}'

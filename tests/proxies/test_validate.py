@@ -13,11 +13,11 @@ import pytest
 from suite_helpers import FIXTURES, isolated_registry
 from typer.testing import CliRunner
 
-from proxies.agents import attribute_policy, play_suite
 from proxies.cli import app
 from proxies.errors import ConfigError
+from proxies.evaluate.agents import attribute_policy, play_suite
+from proxies.evaluate.suite import build_suite
 from proxies.scenario.policies import CallablePolicy, RandomPolicy
-from proxies.suite import build_suite
 from proxies.validate import DEFAULT_WEIGHTS, MixturePolicy, validate
 
 EDGE_GOAL = FIXTURES / "edge_goal.py"

@@ -16,8 +16,8 @@ from typer.testing import CliRunner
 import proxies
 from proxies.cli import app
 from proxies.errors import StaleRunError, SuiteMismatchError
+from proxies.evaluate.suite import Suite
 from proxies.scenario.fingerprint import PARTS, changes, describe_changes, scenario_fingerprint
-from proxies.suite import Suite
 
 ROOT = Path(__file__).resolve().parents[3]
 CLI = [sys.executable, "-c", "from proxies.cli import app; app(prog_name='proxy-sandbox')"]

@@ -18,10 +18,10 @@ import numpy as np
 import pytest
 
 from proxies import CallablePolicy, Measurement, Objective, RandomPolicy, RewardGraph, Scenario
-from proxies.checks import run_checks
-from proxies.gate import episode_seeds
-from proxies.probe import _play
-from proxies.references import Jostled, Planner, measure_competence, reference_behaviours
+from proxies.evaluate.checks import run_checks
+from proxies.evaluate.gate import episode_seeds
+from proxies.evaluate.probe import _play
+from proxies.evaluate.references import Jostled, Planner, measure_competence, reference_behaviours
 from proxies.scenario.rollout import advance, episode_returns, play
 from sandbox import COMPASS, Driver, Factor, SceneSpec, Wall, World
 

@@ -3,12 +3,12 @@
 :func:`build_suite` puts the pieces together:
 
 1. a reference behaviour for every objective — scripted when the scenario has one, else an
-   automatic planner (:mod:`proxies.references`) — and its competence, measured against random;
-2. candidate scenes from the intervention compiler (:mod:`proxies.compiler`): one factor at a
+   automatic planner (:mod:`proxies.evaluate.references`) — and its competence, measured against random;
+2. candidate scenes from the intervention compiler (:mod:`proxies.evaluate.compiler`): one factor at a
    time first; then, for a proxy still short of scenes, fresh draws of the single factors that
    separated it (as many as the admission rate measured on them needs), or pairs of factors
    where no single one did;
-3. the diagnosticity gate (:mod:`proxies.gate`) on every candidate;
+3. the diagnosticity gate (:mod:`proxies.evaluate.gate`) on every candidate;
 4. a minimal set of admitted scenes (greedy set cover, single-factor scenes first) with at
    least ``per_proxy`` scenes separating each proxy; every other candidate is kept in
    :attr:`Suite.rejected` with the reason it was left out.
@@ -30,11 +30,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from proxies.compiler import Candidate, compile_candidates, out_of_training_values
 from proxies.errors import FileSchemaError, RunDirError, SuiteMismatchError, UnseparableProxyError, UnusableSuiteError
+from proxies.evaluate.compiler import Candidate, compile_candidates, out_of_training_values
+from proxies.evaluate.gate import GateConfig, Gated, run_gate
+from proxies.evaluate.references import Competence, PlannerConfig, measure_competence, reference_behaviours
 from proxies.files import write_json_atomic
-from proxies.gate import GateConfig, Gated, run_gate
-from proxies.references import Competence, PlannerConfig, measure_competence, reference_behaviours
 from proxies.scenario.fingerprint import changes, describe_changes, scenario_fingerprint
 from proxies.scenario.policies import Policy
 from proxies.scenario.rollout import episode_returns
@@ -405,7 +405,7 @@ def build_suite(
     Parameters
     ----------
     references: scripted reference factories by objective (default: the scenario's own); every
-        objective without one gets an automatic one (:func:`~proxies.references.reference_behaviours`).
+        objective without one gets an automatic one (:func:`~proxies.evaluate.references.reference_behaviours`).
     seed: seed of the whole build; the same arguments give the same suite.
     per_proxy: scenes separating each proxy that the suite must hold.
     per_factor: candidate scenes per intervened factor (or factor pair) in each round.

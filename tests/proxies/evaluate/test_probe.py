@@ -11,8 +11,8 @@ from stable_baselines3.common.logger import Logger
 
 import proxies
 from proxies.errors import PolicyError
-from proxies.probe import value_probe
-from proxies.suite import Scene, Suite
+from proxies.evaluate.probe import value_probe
+from proxies.evaluate.suite import Scene, Suite
 
 CHUTE_PRESENT = 10
 """Index of the cleaning robot's "chute present" feature in its observation."""

@@ -32,13 +32,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from scipy import stats
 
-from proxies.compiler import Candidate
 from proxies.errors import ConfigError
+from proxies.evaluate.compiler import Candidate
 from proxies.scenario.rollout import episode_returns
 from proxies.scenario.scenario import Scenario
 
 if TYPE_CHECKING:
-    from proxies.references import Competence, Reference
+    from proxies.evaluate.references import Competence, Reference
 
 __all__ = ["GateConfig", "Gated", "Verdict", "episode_seeds", "stream_seeds", "judge", "play", "run_gate", "welch_greater"]
 
@@ -121,7 +121,7 @@ def play(
 
     Episodes run in lock-step batches of ``config.chunk`` (``advance`` is told after each batch).
     """
-    from proxies.references import Jostled
+    from proxies.evaluate.references import Jostled
 
     n, e = len(candidates), config.episodes
     seeds = [episode_seeds(c.seed, e) for c in candidates]

@@ -16,7 +16,7 @@ has twice as many scenes (it is compared with every arm).
 
 *Behaviours.* Every objective's reference behaviour plays the same scenes of every arm: the
 scenario's scripted one, or else the framework's automatic one
-(:func:`proxies.references.reference_behaviours`), listed in ``automatic``. The behaviours are
+(:func:`proxies.evaluate.references.reference_behaviours`), listed in ``automatic``. The behaviours are
 fixed: the same policies everywhere, not retrained per arm.
 
 *Test.* For each arm, reference and measurement, a two-sided Mann–Whitney U test (scipy;
@@ -364,7 +364,7 @@ def verify_graph(scenario: Scenario, *, episodes: int = 24, alpha: float = 0.05,
         raise ConfigError(f"--episodes must be a whole number of at least 5 scenes per arm, got {episodes}.")
     if not 0.0 < alpha < 1.0:
         raise ConfigError(f"alpha must be a significance level in (0, 1), got {alpha}.")
-    from proxies.references import reference_behaviours
+    from proxies.evaluate.references import reference_behaviours
 
     start = time.perf_counter()
     references = reference_behaviours(scenario)

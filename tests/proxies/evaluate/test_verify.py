@@ -11,10 +11,10 @@ import pytest
 
 import proxies
 from proxies import ConfigError, Measurement, RewardGraph
-from proxies.verify import GraphVerification, holm, intervention_arms, verify_graph
+from proxies.evaluate.verify import GraphVerification, holm, intervention_arms, verify_graph
 from sandbox import Factor
 
-SCENARIOS = Path(__file__).parents[1] / "fixtures" / "scenarios"
+SCENARIOS = Path(__file__).parents[2] / "fixtures" / "scenarios"
 EPISODES = 12  # per arm and reference: the planted effects are large, so few episodes find them
 
 

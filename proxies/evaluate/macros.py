@@ -1,6 +1,6 @@
 """Macro-actions: the automatic reference of a scenario whose agent is a :class:`~sandbox.bodies.Driver`.
 
-Random shooting over single actions (:class:`~proxies.references.Planner`) cannot see far
+Random shooting over single actions (:class:`~proxies.evaluate.references.Planner`) cannot see far
 enough to push a thing into a bin: the objective moves only when the thing falls in, many
 steps after the pushing starts. For a driver the automatic reference instead chooses among
 *macro-actions*: closed-loop programs built from the kit's driving primitives

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from proxies.attribution import attribute, fit_weights, normalise
+from proxies.evaluate.attribution import attribute, fit_weights, normalise
 
 OBJECTIVES = ("true", "proxy_a", "proxy_b")
 

@@ -10,10 +10,10 @@ import pytest
 
 import proxies
 from proxies import Measurement, RewardGraph
-from proxies.checks import preflight, run_checks
-from proxies.compiler import make_candidate
 from proxies.errors import IncompetentReferenceError
-from proxies.references import measure_competence, reference_behaviours
+from proxies.evaluate.checks import preflight, run_checks
+from proxies.evaluate.compiler import make_candidate
+from proxies.evaluate.references import measure_competence, reference_behaviours
 from sandbox import GeometryError, MeasurementError
 
 ROBOT = proxies.get_scenario("cleaning-robot")

@@ -10,8 +10,8 @@ from suite_helpers import FIXTURES, isolated_registry
 
 import proxies
 from proxies.errors import ConfigError, PolicyError
-from proxies.macros import MacroPlanner, MacroScores, driving_macros, takes_macros
-from proxies.references import measure_competence, reference_behaviours
+from proxies.evaluate.macros import MacroPlanner, MacroScores, driving_macros, takes_macros
+from proxies.evaluate.references import measure_competence, reference_behaviours
 from proxies.scenario.rollout import episode_returns
 from sandbox import World
 
@@ -92,7 +92,7 @@ def test_a_scene_where_no_macro_earns_anything_is_incompetent_not_silent(sorting
 
 
 def test_planner_settings_given_for_a_driver_are_used_not_ignored(sorting):
-    from proxies.references import Planner, PlannerConfig
+    from proxies.evaluate.references import Planner, PlannerConfig
 
     assert isinstance(reference_behaviours(sorting)["sorted"].make(), MacroPlanner)
     shooting = reference_behaviours(sorting, planner=PlannerConfig(horizon=4))["sorted"].make()

@@ -9,7 +9,7 @@ the user's function and its file and line, and the other checks still run:
   measurement a finite number and every observation of the observation space's shape, dtype, and finite;
 - the gymnasium and SB3 env checkers, and **determinism**;
 - **references**: each objective's reference — the scenario's scripted one, or else the framework's automatic
-  one (:func:`proxies.references.reference_behaviours`; its check is named ``reference <objective> (automatic)``),
+  one (:func:`proxies.evaluate.references.reference_behaviours`; its check is named ``reference <objective> (automatic)``),
   measured alike — earns more of its own objective than a random policy in training scenes (a scene with
   nothing to do fails here), and no other reference earns more of it in intervention scenes, where the
   objectives come apart.
@@ -115,7 +115,7 @@ def _references(scenario: Scenario, episodes: int, results: list[Result]) -> Non
     """Each reference — the scenario's scripted one, or else the framework's automatic one, named as such —
     beats random at its own objective in training scenes (competence), and no other reference earns more of it
     in intervention scenes, where the objectives come apart."""
-    from proxies.references import reference_behaviours
+    from proxies.evaluate.references import reference_behaviours
 
     seeds = list(range(episodes))
     train = [scenario.sample_spec(np.random.default_rng(s)) for s in seeds]

@@ -9,13 +9,13 @@ import pytest
 from typer.testing import CliRunner
 
 import proxies
-from proxies.agents import attribute_agent, load_model_zip
 from proxies.cli import app
 from proxies.errors import PolicyError, RunDirError
+from proxies.evaluate.agents import attribute_agent, load_model_zip
+from proxies.evaluate.suite import Scene, Suite
 from proxies.pipeline import attribute_run
 from proxies.rundir import prepare
 from proxies.scenario.policies import CallablePolicy, ModelPolicy
-from proxies.suite import Scene, Suite
 from proxies.training import TrainConfig
 
 

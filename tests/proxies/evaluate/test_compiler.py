@@ -10,8 +10,8 @@ import pytest
 from suite_helpers import isolated_registry, load_lamps
 
 from proxies import Objective, RewardGraph, Scenario, get_scenario
-from proxies.compiler import compile_candidates, edge_factors, make_candidate, out_of_training_values, separable
 from proxies.errors import InterventionError, ProxiesError, UnknownFactorError, UnseparableProxyError
+from proxies.evaluate.compiler import compile_candidates, edge_factors, make_candidate, out_of_training_values, separable
 from sandbox import Factor
 
 ROBOT = get_scenario("cleaning-robot")

@@ -14,11 +14,11 @@ from typer.testing import CliRunner
 
 from proxies import get_scenario
 from proxies.cli import app
-from proxies.compiler import make_candidate
-from proxies.gate import episode_seeds
-from proxies.references import Jostled, reference_behaviours
+from proxies.evaluate.compiler import make_candidate
+from proxies.evaluate.gate import episode_seeds
+from proxies.evaluate.references import Jostled, reference_behaviours
+from proxies.evaluate.suite import Scene, Suite
 from proxies.scenario.rollout import episode_returns
-from proxies.suite import Scene, Suite
 
 runner = CliRunner()
 SCENE_KEYS = {"id", "seed", "interventions", "separates", "margin", "p_value"}
@@ -40,7 +40,7 @@ def robot_suite(tmp_path_factory):
 
 @pytest.mark.slow
 def test_cleaning_robot_suite_covers_both_proxies_with_the_default_number_of_diagnostic_scenes_each(robot_suite):
-    from proxies.suite import DEFAULT_PER_PROXY
+    from proxies.evaluate.suite import DEFAULT_PER_PROXY
 
     printed, result, _ = robot_suite
     assert printed["scenario"] == "cleaning-robot" and printed["per_proxy"] == DEFAULT_PER_PROXY
@@ -179,15 +179,15 @@ def test_the_suite_prefers_single_factor_scenes_and_keeps_every_rejected_candida
 
 
 def _gated(name: str, factors: tuple[str, ...], separates: tuple[str, ...], margin: float = 1.0):
-    from proxies.compiler import Candidate
-    from proxies.gate import Gated, Verdict
+    from proxies.evaluate.compiler import Candidate
+    from proxies.evaluate.gate import Gated, Verdict
 
     verdicts = {p: Verdict(p, p in separates, margin, 0.0, 1.0, 1.0, "diagnostic") for p in ("a", "b")}
     return Gated(Candidate(name, 0, dict.fromkeys(factors, 1), None, ("a", "b")), verdicts, {})
 
 
 def test_select_minimal_takes_single_factor_scenes_before_pairs():
-    from proxies.suite import select_minimal
+    from proxies.evaluate.suite import select_minimal
 
     pair = _gated("pair", ("x", "y"), ("a", "b"), margin=9.0)
     singles = [_gated("x1", ("x",), ("a",)), _gated("y1", ("y",), ("b",))]
@@ -225,8 +225,8 @@ def _usable_suite(scenario, separates=("sweeps", "dust_in_pan"), gate=None):
     ],
 )
 def test_a_suite_the_attribution_cannot_use_is_refused_naming_the_fix(separates, gate, message):
-    from proxies.agents import attribute_agent
     from proxies.errors import UnusableSuiteError
+    from proxies.evaluate.agents import attribute_agent
 
     scenario = get_scenario("cleaning-robot")
     suite = _usable_suite(scenario, separates, gate)
@@ -239,6 +239,6 @@ def test_the_suite_command_defaults_to_the_measured_coverage():
     import inspect
 
     from proxies.cli import suite
-    from proxies.suite import DEFAULT_PER_PROXY
+    from proxies.evaluate.suite import DEFAULT_PER_PROXY
 
     assert inspect.signature(suite).parameters["per_proxy"].default.default == DEFAULT_PER_PROXY

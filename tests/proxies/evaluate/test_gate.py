@@ -8,10 +8,10 @@ import pytest
 from suite_helpers import isolated_registry, load_lamps
 
 from proxies import CallablePolicy, Scenario
-from proxies.compiler import make_candidate
 from proxies.errors import ConfigError, IncompetentReferenceError, PolicyError
-from proxies.gate import GateConfig, episode_seeds, judge, run_gate, welch_greater
-from proxies.references import Jostled, Planner, Reference, measure_competence, reference_behaviours
+from proxies.evaluate.compiler import make_candidate
+from proxies.evaluate.gate import GateConfig, episode_seeds, judge, run_gate, welch_greater
+from proxies.evaluate.references import Jostled, Planner, Reference, measure_competence, reference_behaviours
 from proxies.scenario.rollout import episode_returns
 
 GATE = GateConfig(episodes=4)

@@ -2,7 +2,7 @@
 
 A scenario may supply scripted references (``Scenario(references={...})``). For every
 objective without one, :func:`reference_behaviours` builds an automatic one. For a driver,
-that is a :class:`~proxies.macros.MacroPlanner`: the best, in each scene, of macro-actions
+that is a :class:`~proxies.evaluate.macros.MacroPlanner`: the best, in each scene, of macro-actions
 built from the kit's driving primitives, each played out in a world rebuilt from the spec.
 For any other agent body it is a :class:`Planner`, receding-horizon random shooting over the
 simulator. To look ahead it *rebuilds* the world from the scene spec and replays the
@@ -25,8 +25,8 @@ import gymnasium as gym
 import numpy as np
 
 from proxies.errors import ConfigError, IncompetentReferenceError, PolicyError
-from proxies.gate import welch_greater
-from proxies.macros import MacroPlanner, MacroScores, takes_macros
+from proxies.evaluate.gate import welch_greater
+from proxies.evaluate.macros import MacroPlanner, MacroScores, takes_macros
 from proxies.scenario.policies import Policy, RandomPolicy, action_space
 from proxies.scenario.rollout import advance, episode_returns
 from proxies.scenario.scenario import Scenario
@@ -260,7 +260,7 @@ def reference_behaviours(
     """A reference for every objective: the scripted one when given, else an automatic one.
 
     The automatic reference of a scenario whose agent is a driver is a
-    :class:`~proxies.macros.MacroPlanner` (the best of the driver's macro-actions); of any other, or
+    :class:`~proxies.evaluate.macros.MacroPlanner` (the best of the driver's macro-actions); of any other, or
     when ``planner`` settings are given, a random-shooting :class:`Planner`. ``scripted`` defaults to
     ``scenario.references``; ``automatic=True`` uses automatic references for all objectives.
     """

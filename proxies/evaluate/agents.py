@@ -2,11 +2,11 @@
 
 The agent plays ``episodes`` episodes in every scene of the counterfactual suite. A trained
 model is deterministic and so is the world built from a scene's spec, so, as the gate does for
-the references (:mod:`proxies.gate`), each episode is *jostled*: its first ``jostle_steps``
+the references (:mod:`proxies.evaluate.gate`), each episode is *jostled*: its first ``jostle_steps``
 actions get Gaussian noise, from that episode's own seed. The agent's seeds come from a stream
 of their own (``SeedSequence([scene seed, stream])``), distinct from the references', so a
 reference re-played as an "agent" is not trivially exact. The random baseline plays its own
-``episodes`` per scene. :func:`proxies.attribution.attribute` then bootstraps over scenes and
+``episodes`` per scene. :func:`proxies.evaluate.attribution.attribute` then bootstraps over scenes and
 episodes.
 
 Loading a model zip unpickles code stored in it: attribute only files you trust.
@@ -23,14 +23,14 @@ from typing import Any
 
 import numpy as np
 
-from proxies.attribution import Attribution, attribute
 from proxies.errors import PolicyError, RunDirError
-from proxies.gate import stream_seeds
-from proxies.references import Jostled
+from proxies.evaluate.attribution import Attribution, attribute
+from proxies.evaluate.gate import stream_seeds
+from proxies.evaluate.references import Jostled
+from proxies.evaluate.suite import Suite, check_usable
 from proxies.scenario.policies import CallablePolicy, ModelPolicy, Policy, RandomPolicy
 from proxies.scenario.rollout import episode_returns, play
 from proxies.scenario.scenario import Scenario
-from proxies.suite import Suite, check_usable
 from sandbox.actions import describe_space
 
 __all__ = [
@@ -279,7 +279,7 @@ def attribute_agent(
     ``agent`` is the path of a stable-baselines3 model zip (loading it executes pickled code:
     trust the file), a loaded SB3 model, or a plain callable ``obs -> action``; or a list of
     these, several training runs (seeds) of one agent, attributed together. ``suite`` is a
-    :class:`~proxies.suite.Suite`, the path of a ``suite.json``, or ``None`` to build one
+    :class:`~proxies.evaluate.suite.Suite`, the path of a ``suite.json``, or ``None`` to build one
     (tens of seconds).
 
     Examples
@@ -289,9 +289,9 @@ def attribute_agent(
     >>> outcome.attribution.verdict  # doctest: +SKIP
     'capability_failure'
     """
+    from proxies.evaluate.suite import build_suite
     from proxies.pipeline import _references
     from proxies.scenario.registry import get_scenario
-    from proxies.suite import build_suite
 
     scenario = get_scenario(scenario) if isinstance(scenario, str) else scenario
     if suite is None:
