@@ -171,7 +171,7 @@ def graph_command(
 
     sc = get_scenario(scenario)
     if png is not None:
-        from proxies.drawing import draw_graph
+        from proxies.present.drawing import draw_graph
 
         if png.suffix.lower() != ".png" or png.is_dir():
             raise ConfigError(f"--png {png} is not a .png file name; give one, e.g. --png graph.png.")
@@ -383,7 +383,7 @@ def attribute(
     executes code stored in it: only attribute files you trust.
     """
     from proxies.errors import RunDirError
-    from proxies.summary import check_format, markdown_summary, parse_fail_on
+    from proxies.present.summary import check_format, markdown_summary, parse_fail_on
 
     failing = parse_fail_on(fail_on)
     check_format(output_format)
@@ -457,7 +457,7 @@ def _attribute_several(
     """Several runs (and/or model zips) of one agent, attributed together; printed, not written."""
     from proxies.evaluate.agents import attribute_agent, load_model_zip
     from proxies.evaluate.suite import Suite
-    from proxies.progress import status
+    from proxies.present.progress import status
     from proxies.rundir import check_fingerprint, load_record, require
     from proxies.scenario.registry import get_scenario
     from proxies.training import quiet_torch_cache
@@ -542,7 +542,7 @@ def validate(
     """
     from proxies.evaluate.suite import Suite
     from proxies.files import check_writable
-    from proxies.progress import status
+    from proxies.present.progress import status
     from proxies.scenario.registry import get_scenario
     from proxies.schemas import MAX_STEPS
     from proxies.validate import validate as run_validation
@@ -601,7 +601,7 @@ def validate(
 
 def _stability_table(sc: Scenario, sizes: str, seed: int, episodes: int | None, as_json: bool) -> None:
     """``validate --sizes``: the planted agents' verdict stability for each suite size."""
-    from proxies.progress import status
+    from proxies.present.progress import status
     from proxies.validate import stability_by_size
 
     try:
@@ -632,7 +632,7 @@ def report(
     """Write the HTML report of a run (a run whose scenario was edited since gets a warning; --strict: refused)."""
     from proxies.errors import RunDirError
     from proxies.files import check_writable
-    from proxies.report import write_report
+    from proxies.present.report import write_report
     from proxies.rundir import check_fingerprint, load_record
     from proxies.scenario.registry import get_scenario
 
@@ -731,7 +731,7 @@ def suite(
     from proxies.evaluate.gate import GateConfig
     from proxies.evaluate.suite import build_suite
     from proxies.files import check_writable
-    from proxies.progress import progress_display
+    from proxies.present.progress import progress_display
     from proxies.scenario.registry import get_scenario
 
     if per_proxy < 1 or per_factor < 1:
@@ -752,7 +752,7 @@ def suite(
     if out is not None:
         console.print(f"suite: {built.save(out / 'suite.json', sc)}", soft_wrap=True)
     if png_dir is not None:
-        from proxies.drawing import save_png
+        from proxies.present.drawing import save_png
         from sandbox.render import render_spec
 
         for scene in built.scenes:

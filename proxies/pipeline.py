@@ -18,7 +18,7 @@ from proxies.evaluate.probe import has_critic, value_probe
 from proxies.evaluate.references import Competence
 from proxies.evaluate.suite import Suite, build_suite
 from proxies.files import check_writable, model_zip_problem
-from proxies.progress import progress_display, status
+from proxies.present.progress import progress_display, status
 from proxies.run.config import EvaluationConfig, RunConfig
 from proxies.rundir import (
     RunRecord,
@@ -78,7 +78,7 @@ def build_run_suite(
     """Build the counterfactual suite with the run's evaluation settings and seed and save it as ``suite.json``
     (stamped with the scenario's fingerprint).
 
-    ``progress``: a ``rich.progress.Progress`` (or :class:`~proxies.progress.PlainProgress`) to report on.
+    ``progress``: a ``rich.progress.Progress`` (or :class:`~proxies.present.progress.PlainProgress`) to report on.
     ``competence``: the references' competence if already measured (:func:`references_competence`).
     """
     e = config.evaluation
@@ -248,7 +248,7 @@ def attribute_run(
 
 def _pictures(scenario: Scenario, run_dir: Path, suite: Suite, seed: int, model: Any, data: dict[str, Any]) -> None:
     """The graph, a training scene, every suite scene and one film per intervened factor; adds the films to ``data``."""
-    from proxies.drawing import draw_graph, save_gif, save_png
+    from proxies.present.drawing import draw_graph, save_gif, save_png
     from sandbox.render import render_spec
 
     images = run_dir / "images"
@@ -340,7 +340,7 @@ def run(
     >>> data["verdict"]  # doctest: +SKIP
     'intended'
     """
-    from proxies.report import write_report
+    from proxies.present.report import write_report
 
     console = console or Console(stderr=True)
     config = config if isinstance(config, RunConfig) else RunConfig(config)

@@ -32,7 +32,7 @@ from stable_baselines3.common.logger import configure
 
 from proxies.errors import ConfigError, Interrupted, OutputError, RunConfigMismatchError
 from proxies.files import model_zip_problem, output_error, save_model, write_json_atomic
-from proxies.progress import PlainProgress, is_terminal
+from proxies.present.progress import PlainProgress, is_terminal
 from proxies.scenario.fingerprint import scenario_fingerprint
 from proxies.scenario.scenario import Scenario
 from proxies.schemas import MAX_SEED, MAX_STEPS
@@ -172,7 +172,8 @@ class _LogObjectives(BaseCallback):
 
 
 class _RichProgress(BaseCallback):
-    """A rich progress bar over training steps (in a terminal), or plain lines (:class:`~proxies.progress.PlainProgress`)."""
+    """A rich progress bar over training steps (in a terminal), or plain lines
+    (:class:`~proxies.present.progress.PlainProgress`)."""
 
     def __init__(self, total: int, label: str, console: Console | None = None) -> None:
         super().__init__()

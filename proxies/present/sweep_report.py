@@ -28,12 +28,12 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from rich.console import Console
 
-from proxies.drawing import save_figure
 from proxies.evaluate.agents import attribute_agent, load_model_zip
 from proxies.evaluate.suite import Suite
 from proxies.files import write_atomic, write_json_atomic
 from proxies.pipeline import attribution_document
-from proxies.progress import status
+from proxies.present.drawing import save_figure
+from proxies.present.progress import status
 from proxies.run.sweep import load_sweep, run_state
 from proxies.rundir import default_run_dir
 from proxies.scenario.registry import get_scenario

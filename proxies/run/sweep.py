@@ -34,7 +34,7 @@ from rich.progress import BarColumn, TextColumn, TimeElapsedColumn, TimeRemainin
 from proxies import pipeline
 from proxies.errors import ConfigError, Interrupted, ProxiesError, RunConfigMismatchError, SweepError
 from proxies.files import check_writable, model_zip_problem, write_atomic, write_json_atomic
-from proxies.progress import progress_display
+from proxies.present.progress import progress_display
 from proxies.run.config import RunConfig
 from proxies.run.executors import check_backend, make_executor
 from proxies.rundir import default_run_dir

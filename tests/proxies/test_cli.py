@@ -481,7 +481,7 @@ def test_plain_progress_prints_a_line_per_tenth_and_after_a_silence():
 
     from rich.console import Console
 
-    from proxies.progress import PlainProgress, progress_display, status
+    from proxies.present.progress import PlainProgress, progress_display, status
 
     out = Console(file=io.StringIO(), width=200)
     assert isinstance(progress_display(out), PlainProgress)  # not a terminal: plain lines, not rich's live bars
@@ -502,7 +502,7 @@ def test_plain_progress_prints_a_line_per_tenth_and_after_a_silence():
 def test_a_stray_file_system_error_is_one_line_naming_the_path(tmp_path, monkeypatch):
     from test_report import make_run_dir
 
-    import proxies.report as report
+    import proxies.present.report as report
 
     run = make_run_dir(tmp_path)
 

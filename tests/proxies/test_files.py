@@ -110,9 +110,9 @@ def test_writing_under_a_file_or_onto_a_folder_is_a_typed_error(tmp_path):
 def test_every_writer_goes_through_the_atomic_writer(tmp_path, monkeypatch):
     """Each kind of file the tool writes fails as one typed error on a full disk, the previous file intact."""
     import proxies
-    from proxies.drawing import draw_graph, new_figure, save_figure, save_gif, save_png
     from proxies.evaluate.suite import Suite
-    from proxies.report import draw_weights
+    from proxies.present.drawing import draw_graph, new_figure, save_figure, save_gif, save_png
+    from proxies.present.report import draw_weights
     from proxies.rundir import write_json
 
     robot = proxies.get_scenario("cleaning-robot")
@@ -140,7 +140,7 @@ def test_every_writer_goes_through_the_atomic_writer(tmp_path, monkeypatch):
 def test_the_report_is_written_atomically(tmp_path, monkeypatch):
     from test_report import make_run_dir
 
-    from proxies.report import write_report
+    from proxies.present.report import write_report
 
     run = make_run_dir(tmp_path)
     first = write_report(run).read_text()

@@ -24,7 +24,7 @@ from test_report import make_run_dir
 import proxies
 from proxies.errors import ProxiesError
 from proxies.evaluate.suite import Suite
-from proxies.report import write_report
+from proxies.present.report import write_report
 from proxies.rundir import load_record, prepare, read_json
 from proxies.training import TrainConfig
 from sandbox import SceneSpec, World

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 import proxies
-from proxies.drawing import draw_graph, save_gif, save_png
 from proxies.errors import RunDirError
-from proxies.report import write_report
+from proxies.present.drawing import draw_graph, save_gif, save_png
+from proxies.present.report import write_report
 from sandbox.render import render_spec
 
 SCENES = [

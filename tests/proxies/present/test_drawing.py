@@ -10,7 +10,7 @@ import pytest
 
 import proxies
 from proxies import Measurement, Objective, RewardGraph
-from proxies.drawing import draw_graph, graph_layout, save_filmstrip, save_gif, save_png
+from proxies.present.drawing import draw_graph, graph_layout, save_filmstrip, save_gif, save_png
 from sandbox import Factor
 from sandbox.render import render_spec
 
