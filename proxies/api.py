@@ -50,14 +50,14 @@ from typing import Any
 from proxies.errors import ProxiesError, SweepError
 from proxies.evaluate.agents import AgentOutcome, attribute_agent, attribute_policy
 from proxies.evaluate.suite import Suite, build_suite
-from proxies.pipeline import attribute_run, attribution_document, run
 from proxies.present.summary import markdown_summary
 from proxies.present.sweep_report import aggregate, write_sweep_report
 from proxies.run.config import EvaluationConfig, RunConfig
+from proxies.run.pipeline import attribute_run, attribution_document, run
+from proxies.run.rundir import read_json
 from proxies.run.sweep import SweepConfig, parse_mixes, run_sweep
-from proxies.rundir import read_json
+from proxies.run.training import TrainConfig, train
 from proxies.scenario.registry import get_scenario, list_scenarios
-from proxies.training import TrainConfig, train
 
 __all__ = [
     "AgentOutcome", "EvaluationConfig", "ProxiesError", "RunConfig", "Suite", "SweepConfig", "TrainConfig",

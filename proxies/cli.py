@@ -192,8 +192,8 @@ def _config(scenario: str, steps: int, seed: int, objective: str | None, mix: fl
     and step, are checked before anything is written."""
     from proxies.evaluate.checks import preflight
     from proxies.run.config import RunConfig
+    from proxies.run.training import TrainConfig, check_algorithm
     from proxies.scenario.registry import get_scenario
-    from proxies.training import TrainConfig, check_algorithm
 
     _check_seed(seed)
     sc = get_scenario(scenario)
@@ -217,8 +217,8 @@ def train_command(scenario: str = SCENARIO_ARG, options: dict | None = None) -> 
     even with kill -9, the same command again resumes from the last checkpoint (a new one every 50,000
     steps) and ends with the model an uninterrupted run would have.
     """
-    from proxies.rundir import default_run_dir, prepare
-    from proxies.training import train
+    from proxies.run.rundir import default_run_dir, prepare
+    from proxies.run.training import train
 
     out = options.pop("out")
     sc, config = _config(scenario, **options)
@@ -238,8 +238,8 @@ def run(scenario: str = SCENARIO_ARG, options: dict | None = None) -> None:
     reuses it; a damaged one, or one trained before the scenario changed, is trained again; an
     interrupted training (Ctrl-C, kill -9) resumes from its last checkpoint.
     """
-    from proxies.pipeline import run as run_pipeline
-    from proxies.rundir import default_run_dir
+    from proxies.run.pipeline import run as run_pipeline
+    from proxies.run.rundir import default_run_dir
 
     out = options.pop("out")
     sc, config = _config(scenario, **options)
@@ -405,7 +405,7 @@ def attribute(
                 f"directory: --suite, --json and --strict. To use another algorithm, attribute its model zip instead: "
                 f"`proxy-sandbox attribute {dirs[0] / 'model.zip'} --scenario NAME --algorithm NAME`."
             )
-        from proxies.pipeline import attribute_run, other_suite_attribution
+        from proxies.run.pipeline import attribute_run, other_suite_attribution
 
         data = attribute_run(dirs[0], console=console, strict=strict, suite_path=suite_path)
         if suite_path is not None:
@@ -458,9 +458,9 @@ def _attribute_several(
     from proxies.evaluate.agents import attribute_agent, load_model_zip
     from proxies.evaluate.suite import Suite
     from proxies.present.progress import status
-    from proxies.rundir import check_fingerprint, load_record, require
+    from proxies.run.rundir import check_fingerprint, load_record, require
+    from proxies.run.training import quiet_torch_cache
     from proxies.scenario.registry import get_scenario
-    from proxies.training import quiet_torch_cache
 
     if not zips:
         ignored = [name for name, value in (("--scenario", scenario), ("--algorithm", algorithm)) if value is not None]
@@ -502,7 +502,7 @@ def _attribute_several(
     agents += zips
     with status(console, f"attributing {len(agents)} model(s) on the counterfactual suite"):
         outcome = attribute_agent(agents, sc, suite=suite, algorithm=algorithm)
-    from proxies.pipeline import attribution_document
+    from proxies.run.pipeline import attribution_document
 
     return attribution_document(sc, outcome.suite, outcome, runs=[str(s) for s in (*dirs, *zips)])
 
@@ -543,9 +543,9 @@ def validate(
     from proxies.evaluate.suite import Suite
     from proxies.files import check_writable
     from proxies.present.progress import status
+    from proxies.run.validate import validate as run_validation
     from proxies.scenario.registry import get_scenario
     from proxies.schemas import MAX_STEPS
-    from proxies.validate import validate as run_validation
 
     if budget < 0 or seeds < 1 or (episodes is not None and episodes < 2):
         raise ConfigError(
@@ -602,7 +602,7 @@ def validate(
 def _stability_table(sc: Scenario, sizes: str, seed: int, episodes: int | None, as_json: bool) -> None:
     """``validate --sizes``: the planted agents' verdict stability for each suite size."""
     from proxies.present.progress import status
-    from proxies.validate import stability_by_size
+    from proxies.run.validate import stability_by_size
 
     try:
         per_proxy = [int(x) for x in sizes.split(",")]
@@ -633,7 +633,7 @@ def report(
     from proxies.errors import RunDirError
     from proxies.files import check_writable
     from proxies.present.report import write_report
-    from proxies.rundir import check_fingerprint, load_record
+    from proxies.run.rundir import check_fingerprint, load_record
     from proxies.scenario.registry import get_scenario
 
     if not run_dir.is_dir():
@@ -667,7 +667,7 @@ def bench(
     steps: int = typer.Option(20_000, parser=_count, help="With --sweep: training steps per run."),
 ) -> None:
     """Measure env, physics and PPO throughput side by side (the scenario, the platformer fixture, CartPole)."""
-    from proxies.bench import run_bench
+    from proxies.run.bench import run_bench
 
     if sweep_runs:
         _bench_sweep(scenario, sweep_runs, steps, as_json)
@@ -781,7 +781,7 @@ def suite(
 def _check_suite_destination(out: Path, sc) -> None:
     """Refuse to write a suite of ``sc`` over a run (or suite) of another scenario, or of another version of it."""
     from proxies.errors import SuiteMismatchError
-    from proxies.rundir import load_record
+    from proxies.run.rundir import load_record
     from proxies.scenario.fingerprint import changes, describe_changes
     from proxies.scenario.registry import get_scenario
     from proxies.schemas import read_json_file

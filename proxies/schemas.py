@@ -90,7 +90,7 @@ class EvaluationModel(_Strict):
 
 
 class ConfigFile(_Strict):
-    """``config.json``: the training settings of a run (:class:`~proxies.training.TrainConfig`) and its fingerprint."""
+    """``config.json``: the training settings of a run (:class:`~proxies.run.training.TrainConfig`) and its fingerprint."""
 
     scenario: str
     steps: Annotated[int, Field(ge=1, le=MAX_STEPS)] = 300_000

@@ -157,7 +157,7 @@ def attribute_policy(
     ``random`` reuses a random baseline already played with :func:`play_suite` (validation
     attributes many agents on one suite); ``in_distribution=False`` skips the training-scene check.
     """
-    from proxies.pipeline import in_distribution as in_distribution_table
+    from proxies.run.pipeline import in_distribution as in_distribution_table
 
     check_usable(suite, scenario)
     start = time.perf_counter()
@@ -290,7 +290,7 @@ def attribute_agent(
     'capability_failure'
     """
     from proxies.evaluate.suite import build_suite
-    from proxies.pipeline import _references
+    from proxies.run.pipeline import _references
     from proxies.scenario.registry import get_scenario
 
     scenario = get_scenario(scenario) if isinstance(scenario, str) else scenario

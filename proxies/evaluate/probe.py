@@ -38,10 +38,10 @@ import numpy as np
 
 from proxies.errors import PolicyError
 from proxies.evaluate.suite import Suite
+from proxies.run.training import seeds_for
 from proxies.scenario.policies import ModelPolicy
 from proxies.scenario.rollout import play
 from proxies.scenario.scenario import Scenario
-from proxies.training import seeds_for
 
 __all__ = ["InterventionProbe", "ValueProbe", "has_critic", "value_probe", "PROBE_PAIRS"]
 

@@ -31,17 +31,17 @@ from rich.console import Console
 from proxies.evaluate.agents import attribute_agent, load_model_zip
 from proxies.evaluate.suite import Suite
 from proxies.files import write_atomic, write_json_atomic
-from proxies.pipeline import attribution_document
 from proxies.present.drawing import save_figure
 from proxies.present.progress import status
+from proxies.run.pipeline import attribution_document
+from proxies.run.rundir import default_run_dir
 from proxies.run.sweep import load_sweep, run_state
-from proxies.rundir import default_run_dir
+from proxies.run.training import quiet_torch_cache
 from proxies.scenario.registry import get_scenario
 from proxies.scenario.scenario import Scenario
 from proxies.schemas import AttributionFile, read_file
 from proxies.seeding import rng
 from proxies.stats import bootstrap_interval, knee
-from proxies.training import quiet_torch_cache
 
 __all__ = ["SCHEMA_VERSION", "VERDICTS", "KNEE_THRESHOLD", "aggregate", "markdown_table", "write_sweep_report"]
 

@@ -1,13 +1,13 @@
 """One run's configuration: everything that changes its result, frozen, hashed into its folder's name.
 
-A :class:`RunConfig` is the training settings (:class:`~proxies.training.TrainConfig`) and the
+A :class:`RunConfig` is the training settings (:class:`~proxies.run.training.TrainConfig`) and the
 evaluation settings (:class:`EvaluationConfig`: suite, gate, attribution and probe). Its
 :attr:`~RunConfig.config_hash` covers both but not the seed, so the seeds of one setting share it,
 and a run directory is keyed by (scenario, config hash, seed)
-(:func:`proxies.rundir.default_run_dir`).
+(:func:`proxies.run.rundir.default_run_dir`).
 
 >>> from proxies.run.config import RunConfig
->>> from proxies.training import TrainConfig
+>>> from proxies.run.training import TrainConfig
 >>> config = RunConfig(TrainConfig("cleaning-robot", steps=100_000, mix=0.03, seed=2))
 >>> RunConfig.from_dict(config.to_dict()) == config
 True
@@ -29,7 +29,7 @@ from proxies.errors import ConfigError
 from proxies.evaluate.gate import GateConfig
 from proxies.evaluate.probe import PROBE_PAIRS
 from proxies.evaluate.suite import DEFAULT_PER_PROXY, DEFAULT_ROUNDS
-from proxies.training import TrainConfig
+from proxies.run.training import TrainConfig
 
 __all__ = ["EvaluationConfig", "RunConfig"]
 

@@ -22,8 +22,8 @@ from rich.console import Console
 
 from proxies.run.config import RunConfig
 from proxies.run.sweep import SweepConfig, run_sweep
+from proxies.run.training import TrainConfig
 from proxies.scenario.registry import get_scenario
-from proxies.training import TrainConfig
 
 __all__ = ["bench_sweep"]
 

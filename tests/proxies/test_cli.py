@@ -385,10 +385,10 @@ def test_a_damaged_attribution_json_names_the_field_and_the_fix(tmp_path, conten
 @pytest.mark.parametrize("damage", ["truncated", "not-a-model", "bad-crc"])
 def test_run_does_not_reuse_a_damaged_model_zip(tmp_path, monkeypatch, damage):
     import proxies
-    import proxies.pipeline as pipeline
+    import proxies.run.pipeline as pipeline
     from proxies.errors import ProxiesError
-    from proxies.rundir import prepare
-    from proxies.training import TrainConfig
+    from proxies.run.rundir import prepare
+    from proxies.run.training import TrainConfig
 
     run = tmp_path / "run"
     prepare(run, TrainConfig("cleaning-robot", steps=256), proxies.get_scenario("cleaning-robot"))
@@ -428,8 +428,8 @@ def _cli(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess
 
 
 def test_a_slug_cannot_move_the_default_run_directory_out_of_runs(tmp_path, monkeypatch):
-    from proxies.rundir import default_run_dir
-    from proxies.training import TrainConfig
+    from proxies.run.rundir import default_run_dir
+    from proxies.run.training import TrainConfig
 
     config = TrainConfig("cleaning-robot", steps=256)
     assert default_run_dir(config, "../../x").parent == Path("runs")

@@ -113,7 +113,7 @@ def test_every_writer_goes_through_the_atomic_writer(tmp_path, monkeypatch):
     from proxies.evaluate.suite import Suite
     from proxies.present.drawing import draw_graph, new_figure, save_figure, save_gif, save_png
     from proxies.present.report import draw_weights
-    from proxies.rundir import write_json
+    from proxies.run.rundir import write_json
 
     robot = proxies.get_scenario("cleaning-robot")
     image = np.zeros((8, 8, 3), dtype=np.uint8)
@@ -205,7 +205,7 @@ _SLOW_SAVE = textwrap.dedent(
     """
     import sys, time
     import proxies.files as files
-    from proxies.training import quiet_torch_cache
+    from proxies.run.training import quiet_torch_cache
     quiet_torch_cache()
     from stable_baselines3 import PPO
 
@@ -262,7 +262,7 @@ def test_kill_9_during_the_model_save_leaves_the_previous_model_intact(tmp_path)
 def test_save_model_writes_a_loadable_zip(tmp_path):
     from stable_baselines3 import PPO
 
-    from proxies.training import quiet_torch_cache
+    from proxies.run.training import quiet_torch_cache
 
     quiet_torch_cache()
     model = PPO("MlpPolicy", "CartPole-v1", n_steps=64, batch_size=64, device="cpu")

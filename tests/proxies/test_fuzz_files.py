@@ -25,8 +25,8 @@ import proxies
 from proxies.errors import ProxiesError
 from proxies.evaluate.suite import Suite
 from proxies.present.report import write_report
-from proxies.rundir import load_record, prepare, read_json
-from proxies.training import TrainConfig
+from proxies.run.rundir import load_record, prepare, read_json
+from proxies.run.training import TrainConfig
 from sandbox import SceneSpec, World
 from sandbox.errors import SandboxError
 

@@ -13,10 +13,10 @@ from proxies.cli import app
 from proxies.errors import PolicyError, RunDirError
 from proxies.evaluate.agents import attribute_agent, load_model_zip
 from proxies.evaluate.suite import Scene, Suite
-from proxies.pipeline import attribute_run
-from proxies.rundir import prepare
+from proxies.run.pipeline import attribute_run
+from proxies.run.rundir import prepare
+from proxies.run.training import TrainConfig
 from proxies.scenario.policies import CallablePolicy, ModelPolicy
-from proxies.training import TrainConfig
 
 
 @pytest.fixture(scope="module")

@@ -12,9 +12,9 @@ import pytest
 from proxies.errors import SweepError
 from proxies.present.sweep_report import SCHEMA_VERSION, aggregate, markdown_table, write_sweep_report
 from proxies.run.config import RunConfig
+from proxies.run.rundir import default_run_dir
 from proxies.run.sweep import SweepConfig, _claim
-from proxies.rundir import default_run_dir
-from proxies.training import TrainConfig
+from proxies.run.training import TrainConfig
 
 VERDICT_AT = {0.0: ["misgeneralized"] * 5, 0.1: ["misgeneralized"] * 2 + ["intended"] * 3, 1.0: ["intended"] * 5}
 

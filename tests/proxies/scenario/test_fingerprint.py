@@ -174,7 +174,7 @@ def test_a_run_without_a_fingerprint_is_reported_with_a_warning(project):
 
 
 def test_check_fingerprint_raises_a_typed_error_when_strict(project):
-    from proxies.rundir import check_fingerprint
+    from proxies.run.rundir import check_fingerprint
 
     _tamper(project / "run" / "config.json", agent="0" * 16)
     with isolated_registry():
@@ -211,8 +211,8 @@ def test_attribute_refuses_a_suite_made_by_another_version_than_the_model(projec
 
 def test_suite_out_a_run_of_another_scenario_refuses_and_leaves_it_untouched(project, tmp_path_factory):
     robot_run = tmp_path_factory.mktemp("robot-run")
-    from proxies.rundir import prepare
-    from proxies.training import TrainConfig
+    from proxies.run.rundir import prepare
+    from proxies.run.training import TrainConfig
 
     prepare(robot_run, TrainConfig("cleaning-robot", steps=256), proxies.get_scenario("cleaning-robot"))
     (robot_run / "suite.json").write_text('{"scenario": "cleaning-robot", "scenes": []}')
@@ -256,7 +256,7 @@ def test_validate_refuses_another_scenarios_suite(project):
 
 def test_run_retrains_a_model_of_an_edited_scenario(project, monkeypatch):
     """`run` reuses a model only when the scenario is unchanged; an edited one is trained again (not "reusing")."""
-    import proxies.pipeline as pipeline
+    import proxies.run.pipeline as pipeline
     from proxies.errors import ProxiesError
 
     class Trained(ProxiesError):

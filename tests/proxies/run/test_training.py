@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from proxies import ConfigError, get_scenario
-from proxies.training import TrainConfig, check_algorithm, train
+from proxies.run.training import TrainConfig, check_algorithm, train
 from sandbox import SpecError
 
 

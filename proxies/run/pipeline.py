@@ -20,7 +20,7 @@ from proxies.evaluate.suite import Suite, build_suite
 from proxies.files import check_writable, model_zip_problem
 from proxies.present.progress import progress_display, status
 from proxies.run.config import EvaluationConfig, RunConfig
-from proxies.rundir import (
+from proxies.run.rundir import (
     RunRecord,
     check_fingerprint,
     load_record,
@@ -28,13 +28,13 @@ from proxies.rundir import (
     require,
     write_json,
 )
+from proxies.run.training import TrainConfig, quiet_torch_cache, seeds_for, train
 from proxies.scenario.fingerprint import changes, describe_changes
 from proxies.scenario.policies import ModelPolicy, Policy, RandomPolicy
 from proxies.scenario.registry import get_scenario
 from proxies.scenario.rollout import episode_returns, play
 from proxies.scenario.scenario import Scenario
 from proxies.schemas import read_json_file
-from proxies.training import TrainConfig, quiet_torch_cache, seeds_for, train
 
 __all__ = [
     "SCHEMA_VERSION", "run", "attribute_run", "attribution_document", "build_run_suite", "in_distribution",
@@ -334,8 +334,8 @@ def run(
     Examples
     --------
     >>> from pathlib import Path
-    >>> from proxies.pipeline import run
-    >>> from proxies.training import TrainConfig
+    >>> from proxies.run.pipeline import run
+    >>> from proxies.run.training import TrainConfig
     >>> data = run("cleaning-robot", TrainConfig("cleaning-robot", steps=50_000), Path("runs/demo"))  # doctest: +SKIP
     >>> data["verdict"]  # doctest: +SKIP
     'intended'

@@ -9,13 +9,13 @@ For the scenario asked for (the cleaning robot by default) and for the platforme
   counted in agent steps (``substeps`` physics steps each), the agent set going by one step first;
 - ``env_overhead_ratio``: the first over the second;
 - ``ppo_steps_per_s`` and ``ppo_ratio``: SB3 PPO with identical settings on the scenario, in
-  training's vector env (:class:`~proxies.vecenv.SandboxVecEnv`), and its rate over
+  training's vector env (:class:`~proxies.run.vecenv.SandboxVecEnv`), and its rate over
   ``ppo_cartpole_steps_per_s``, the same PPO on ``CartPole-v1`` in SB3's ``DummyVecEnv`` with
   ``Monitor`` wrappers, in the same run;
 - ``ppo_dummy_vec_steps_per_s`` and ``ppo_dummy_vec_ratio``: the same with the scenario also in ``DummyVecEnv``
-  and ``Monitor`` (what training used before :class:`~proxies.vecenv.SandboxVecEnv`).
+  and ``Monitor`` (what training used before :class:`~proxies.run.vecenv.SandboxVecEnv`).
 
-PPO is timed as training runs it, inside :func:`~proxies.training.frozen_heap`: full garbage
+PPO is timed as training runs it, inside :func:`~proxies.run.training.frozen_heap`: full garbage
 collections scan only what the run made, not the whole interpreter, whose scans, falling inside the
 timed window or not, swung the figure (measured in docs/performance.md).
 
@@ -39,10 +39,10 @@ from stable_baselines3.common.logger import Logger
 from stable_baselines3.common.monitor import Monitor
 from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv
 
+from proxies.run.training import TrainConfig, frozen_heap, make_vec_env
 from proxies.scenario.registry import get_scenario
 from proxies.scenario.rollout import play
 from proxies.scenario.scenario import Scenario
-from proxies.training import TrainConfig, frozen_heap, make_vec_env
 from sandbox.actions import parse_action, random_action
 from sandbox.spec import SceneSpec
 from sandbox.world import World

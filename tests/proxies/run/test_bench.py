@@ -11,9 +11,9 @@ import pytest
 from suite_helpers import LAMPS, isolated_registry
 from typer.testing import CliRunner
 
-import proxies.bench as bench
-from proxies.bench import PLATFORMER, run_bench
+import proxies.run.bench as bench
 from proxies.cli import app
+from proxies.run.bench import PLATFORMER, run_bench
 
 MAIN = {
     "env_steps_per_s", "physics_steps_per_s", "env_overhead_ratio",

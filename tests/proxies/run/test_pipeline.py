@@ -13,9 +13,9 @@ from typer.testing import CliRunner
 from proxies.cli import app
 from proxies.errors import RunDirError, SuiteMismatchError
 from proxies.evaluate.suite import build_suite
-from proxies.pipeline import attribute_run, other_suite_attribution
-from proxies.rundir import prepare
-from proxies.training import TrainConfig
+from proxies.run.pipeline import attribute_run, other_suite_attribution
+from proxies.run.rundir import prepare
+from proxies.run.training import TrainConfig
 
 OWN = b'{"verdict": "mixed", "weights": {}}'
 """A stand-in for the run's own attribution.json, which must never change."""

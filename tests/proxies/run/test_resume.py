@@ -15,10 +15,10 @@ import torch
 
 from proxies import get_scenario
 from proxies.errors import RunConfigMismatchError
-from proxies.rundir import prepare
-from proxies.training import TrainConfig, resume_point, train
+from proxies.run.rundir import prepare
+from proxies.run.training import TrainConfig, resume_point, train
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 CONFIG = dict(scenario="cleaning-robot", steps=6144, n_envs=2, checkpoint_every=1024,
               hyperparameters=(("n_steps", 128), ("batch_size", 128), ("n_epochs", 2)))
 
@@ -26,7 +26,7 @@ CHILD = """
 import sys
 from pathlib import Path
 from proxies import get_scenario
-from proxies.training import TrainConfig, train
+from proxies.run.training import TrainConfig, train
 config = TrainConfig(**{config!r})
 train(get_scenario("cleaning-robot"), config, Path(sys.argv[1]), progress=False)
 """

@@ -386,9 +386,9 @@ def _resumed(run_dir: Path, scenario: Scenario, config: Any) -> Any:
     from proxies.errors import RunDirError
     from proxies.evaluate.agents import load_model_zip
     from proxies.files import model_zip_problem
-    from proxies.rundir import load_record, prepare
+    from proxies.run.rundir import load_record, prepare
+    from proxies.run.training import quiet_torch_cache
     from proxies.scenario.fingerprint import changes
-    from proxies.training import quiet_torch_cache
 
     old = None
     if (run_dir / "config.json").is_file():
@@ -434,7 +434,7 @@ def validate(
     ``on_case`` is told of each finished case.
     """
     from proxies.evaluate.suite import build_suite
-    from proxies.pipeline import _references
+    from proxies.run.pipeline import _references
 
     fractions = (*weights, *weak, *partial)
     if budget < 0 or seeds < 1 or (episodes is not None and episodes < 2) or not all(0 < w < 1 for w in fractions):
@@ -481,7 +481,7 @@ def validate(
 
                 run(f"partial:{proxy}={f:g}", "partial", {true: 1.0 - f, proxy: f}, learner)
         if base is not None:
-            from proxies.training import TrainConfig, train
+            from proxies.run.training import TrainConfig, train
 
             scenes = tuple(scene.spec.to_json() for scene in suite.scenes)
             for o in objectives:
@@ -519,7 +519,7 @@ def stability_by_size(
     :data:`~proxies.evaluate.attribution.STABILITY_THRESHOLD`), and the validation's figures.
     """
     from proxies.evaluate.suite import build_suite
-    from proxies.pipeline import _references
+    from proxies.run.pipeline import _references
 
     if not sizes or min(sizes) < 1:
         raise ConfigError(f"Give suite sizes (scenes per proxy) of at least 1, got {list(sizes)}.")

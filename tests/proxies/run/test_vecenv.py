@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from proxies import ConfigError, get_scenario
-from proxies.training import TrainConfig, frozen_heap, make_vec_env
-from proxies.vecenv import SandboxVecEnv
+from proxies.run.training import TrainConfig, frozen_heap, make_vec_env
+from proxies.run.vecenv import SandboxVecEnv
 
 
 @pytest.fixture(scope="module")

@@ -18,10 +18,10 @@ from typing import Any
 from proxies.errors import ConfigError, FileSchemaError, RunConfigMismatchError, RunDirError, StaleRunError
 from proxies.files import check_writable, write_json_atomic
 from proxies.run.config import EvaluationConfig, RunConfig
+from proxies.run.training import TrainConfig
 from proxies.scenario.fingerprint import changes, describe_changes, scenario_fingerprint
 from proxies.scenario.scenario import Scenario
 from proxies.schemas import AttributionFile, ConfigFile, SuiteFile, read_file, read_json_file
-from proxies.training import TrainConfig
 
 __all__ = [
     "RunRecord",
@@ -136,7 +136,7 @@ def prepare(run_dir: Path, config: TrainConfig | RunConfig, scenario: Scenario |
     (:class:`~proxies.errors.RunConfigMismatchError`).
 
     Checks first that the folder can be written (:func:`proxies.files.check_writable`). ``config.json``
-    records ``config`` (a bare :class:`~proxies.training.TrainConfig` gets the default evaluation) and,
+    records ``config`` (a bare :class:`~proxies.run.training.TrainConfig` gets the default evaluation) and,
     given the ``scenario``, its fingerprint.
     """
     config = config if isinstance(config, RunConfig) else RunConfig(config)

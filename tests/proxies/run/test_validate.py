@@ -17,8 +17,8 @@ from proxies.cli import app
 from proxies.errors import ConfigError
 from proxies.evaluate.agents import attribute_policy, play_suite
 from proxies.evaluate.suite import build_suite
+from proxies.run.validate import DEFAULT_WEIGHTS, MixturePolicy, validate
 from proxies.scenario.policies import CallablePolicy, RandomPolicy
-from proxies.validate import DEFAULT_WEIGHTS, MixturePolicy, validate
 
 EDGE_GOAL = FIXTURES / "edge_goal.py"
 
@@ -202,7 +202,7 @@ class _World:
 
 
 def test_a_partial_learner_follows_the_true_reference_in_training_scenes_only(edge_goal):
-    from proxies.validate import PartialPolicy
+    from proxies.run.validate import PartialPolicy
 
     scenario, suite = edge_goal
     policy = PartialPolicy(scenario, lambda: _Marker("true"), lambda: _Marker("proxy"), 0.5)
@@ -220,7 +220,7 @@ def test_a_partial_learner_follows_the_true_reference_in_training_scenes_only(ed
 def test_a_weak_agent_acts_randomly_about_as_often_as_asked(edge_goal):
     from types import SimpleNamespace
 
-    from proxies.validate import WeakPolicy
+    from proxies.run.validate import WeakPolicy
 
     scenario, _ = edge_goal
     world = SimpleNamespace(agent=SimpleNamespace(spec=SimpleNamespace(action_space=scenario.action_space)))
@@ -234,7 +234,7 @@ def test_a_weak_agent_acts_randomly_about_as_often_as_asked(edge_goal):
 
 
 def test_stability_by_size_refuses_an_empty_or_zero_size(edge_goal):
-    from proxies.validate import stability_by_size
+    from proxies.run.validate import stability_by_size
 
     scenario, _ = edge_goal
     for sizes in ([], [0, 2]):
