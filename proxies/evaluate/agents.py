@@ -22,15 +22,17 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import stable_baselines3
 
 from proxies.errors import PolicyError, RunDirError
 from proxies.evaluate.attribution import Attribution, attribute
-from proxies.evaluate.gate import stream_seeds
-from proxies.evaluate.references import Jostled
-from proxies.evaluate.suite import Suite, check_usable
+from proxies.evaluate.references import Jostled, reference_factories
+from proxies.evaluate.suite import Suite, build_suite, check_usable
 from proxies.scenario.policies import CallablePolicy, ModelPolicy, Policy, RandomPolicy
+from proxies.scenario.registry import get_scenario
 from proxies.scenario.rollout import episode_returns, play
 from proxies.scenario.scenario import Scenario
+from proxies.seeding import STREAMS, offset_seeds, stream_seeds
 from sandbox.actions import describe_space
 
 __all__ = [
@@ -49,6 +51,8 @@ SUITE_EPISODES = 8
 """Least episodes per scene for the agent and for the random baseline."""
 SUITE_TOTAL_EPISODES = 48
 """Least episodes over the whole suite: a small suite gets more episodes per scene."""
+IN_DISTRIBUTION_EPISODES = 16
+"""Training-domain episodes for the in-distribution comparison."""
 
 
 def episodes_per_scene(suite: Suite, episodes: int | None = None) -> int:
@@ -58,10 +62,6 @@ def episodes_per_scene(suite: Suite, episodes: int | None = None) -> int:
     return max(SUITE_EPISODES, -(-SUITE_TOTAL_EPISODES // max(1, len(suite.scenes))))
 ALGORITHMS = ("PPO", "A2C", "SAC", "TD3", "DDPG", "DQN")
 """stable-baselines3 algorithms tried, in order, when a zip's algorithm is not given."""
-AGENT_STREAM = 2
-"""Seed stream of an agent's episodes (the gate's jostled reference episodes use stream 1)."""
-RANDOM_STREAM = 3
-"""Seed stream of the random baseline's episodes."""
 
 
 def play_suite(
@@ -70,7 +70,7 @@ def play_suite(
     make_policy: Callable[[], Policy],
     *,
     episodes: int = SUITE_EPISODES,
-    stream: int = AGENT_STREAM,
+    stream: int = STREAMS["agent_episodes"],
     jostle: bool = True,
 ) -> np.ndarray:
     """Returns ``(n_scenes, episodes, n_objectives)`` of ``episodes`` jostled episodes per scene.
@@ -119,6 +119,22 @@ def reference_episodes(scenario: Scenario, suite: Suite) -> np.ndarray:
     return np.stack([r[:, :n] for r in out])
 
 
+def in_distribution_table(scenario: Scenario, agent: Callable[[], Policy], seed: int) -> tuple[dict[str, Any], float]:
+    """Mean returns of the agent, the true-reward reference and random on training scenes, and
+    the agent's true-reward score on them (0 = random, 1 = reference)."""
+    seeds = offset_seeds(seed, IN_DISTRIBUTION_EPISODES, "in_distribution")
+    specs = [scenario.sample_spec(np.random.default_rng(s)) for s in seeds]
+    rows = {
+        "agent": episode_returns(scenario, specs, agent, seeds),
+        "reference": episode_returns(scenario, specs, reference_factories(scenario)[scenario.true_reward], seeds),
+        "random": episode_returns(scenario, specs, RandomPolicy, seeds),
+    }
+    table = {name: dict(zip(scenario.objectives, map(float, r.mean(axis=0)))) for name, r in rows.items()}
+    true = scenario.true_reward
+    span = max(table["reference"][true] - table["random"][true], 1e-9)
+    return table, (table["agent"][true] - table["random"][true]) / span
+
+
 @dataclass(frozen=True)
 class AgentOutcome:
     """An attribution with the returns behind it."""
@@ -144,7 +160,7 @@ def attribute_policy(
     make_policy: Callable[[], Policy] | Sequence[Callable[[], Policy]],
     *,
     episodes: int | None = None,
-    stream: int = AGENT_STREAM,
+    stream: int = STREAMS["agent_episodes"],
     random: np.ndarray | None = None,
     in_distribution: bool = True,
     seed: int = 0,
@@ -157,15 +173,14 @@ def attribute_policy(
     ``random`` reuses a random baseline already played with :func:`play_suite` (validation
     attributes many agents on one suite); ``in_distribution=False`` skips the training-scene check.
     """
-    from proxies.run.pipeline import in_distribution as in_distribution_table
-
     check_usable(suite, scenario)
     start = time.perf_counter()
     makers = list(make_policy) if isinstance(make_policy, Sequence) else [make_policy]
     episodes = episodes_per_scene(suite, episodes)
     runs = [play_suite(scenario, suite, make, episodes=episodes, stream=stream) for make in makers]
     if random is None:
-        random = play_suite(scenario, suite, RandomPolicy, episodes=episodes, stream=RANDOM_STREAM, jostle=False)
+        random = play_suite(scenario, suite, RandomPolicy, episodes=episodes, stream=STREAMS["random_episodes"],
+                            jostle=False)
     refs = reference_episodes(scenario, suite)
     table: dict[str, Any] = {}
     score = None
@@ -216,8 +231,6 @@ def load_model_zip(path: Path, scenario: Scenario, algorithm: str | None = None)
     Raises :class:`~proxies.errors.PolicyError` for a missing or corrupt zip, an unknown
     algorithm, or a model for a different observation or action space.
     """
-    import stable_baselines3
-
     path = Path(path)
     if not path.is_file():
         raise PolicyError(f"No model zip at {path}; give the path of a model saved by stable-baselines3 (model.zip).")
@@ -289,13 +302,9 @@ def attribute_agent(
     >>> outcome.attribution.verdict  # doctest: +SKIP
     'capability_failure'
     """
-    from proxies.evaluate.suite import build_suite
-    from proxies.run.pipeline import _references
-    from proxies.scenario.registry import get_scenario
-
     scenario = get_scenario(scenario) if isinstance(scenario, str) else scenario
     if suite is None:
-        suite = build_suite(scenario, _references(scenario), seed=seed)
+        suite = build_suite(scenario, reference_factories(scenario), seed=seed)
     elif not isinstance(suite, Suite):
         suite = Suite.load(Path(suite))
     if suite.scenario != scenario.slug:

@@ -28,6 +28,7 @@ from gymnasium.utils.env_checker import check_env as gym_check_env
 from stable_baselines3.common.env_checker import check_env as sb3_check_env
 
 from proxies.errors import ProxiesError
+from proxies.evaluate.references import reference_behaviours
 from proxies.scenario.policies import RandomPolicy
 from proxies.scenario.rollout import episode_returns, play
 from proxies.scenario.scenario import Scenario
@@ -115,8 +116,6 @@ def _references(scenario: Scenario, episodes: int, results: list[Result]) -> Non
     """Each reference — the scenario's scripted one, or else the framework's automatic one, named as such —
     beats random at its own objective in training scenes (competence), and no other reference earns more of it
     in intervention scenes, where the objectives come apart."""
-    from proxies.evaluate.references import reference_behaviours
-
     seeds = list(range(episodes))
     train = [scenario.sample_spec(np.random.default_rng(s)) for s in seeds]
     tests = [scenario.sample_spec(np.random.default_rng(s), "intervene") for s in seeds]

@@ -24,23 +24,21 @@ rejected whatever the thresholds.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from proxies.errors import ConfigError
 from proxies.evaluate.compiler import Candidate
+from proxies.evaluate.references import Competence, Jostled, Reference
 from proxies.scenario.rollout import episode_returns
 from proxies.scenario.scenario import Scenario
+from proxies.seeding import STREAMS, stream_seeds
+from proxies.stats import welch_greater
 
-if TYPE_CHECKING:
-    from proxies.evaluate.references import Competence, Reference
-
-__all__ = ["GateConfig", "Gated", "Verdict", "episode_seeds", "stream_seeds", "judge", "play", "run_gate", "welch_greater"]
+__all__ = ["GateConfig", "Gated", "Verdict", "episode_seeds", "judge", "play", "run_gate"]
 
 
 @dataclass(frozen=True)
@@ -78,36 +76,9 @@ class GateConfig:
         }
 
 
-def welch_greater(a: Sequence[float] | np.ndarray, b: Sequence[float] | np.ndarray) -> float:
-    """One-sided Welch t-test p-value for "mean of ``a`` > mean of ``b``".
-
-    Samples without spread give 0.0 when ``a``'s mean is larger and 1.0 otherwise.
-
-    >>> welch_greater([3.0, 4.0, 5.0], [0.0, 1.0, 2.0]) < 0.05
-    True
-    >>> welch_greater([1.0, 1.0], [1.0, 1.0])
-    1.0
-    """
-    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-    if len(a) < 2 or len(b) < 2:
-        raise ConfigError("A Welch t-test needs at least 2 samples per group.")
-    diff = a.mean() - b.mean()
-    va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
-    se2 = va + vb
-    if se2 <= 1e-24 * max(1.0, diff * diff):
-        return 0.0 if diff > 0 else 1.0
-    df = se2 * se2 / ((va * va / (len(a) - 1) if va else 0.0) + (vb * vb / (len(b) - 1) if vb else 0.0))
-    return float(stats.t.sf(diff / math.sqrt(se2), df))
-
-
-def stream_seeds(scene_seed: int, episodes: int, stream: int) -> list[int]:
-    """``episodes`` seeds for one scene, from its own stream (distinct streams never collide in practice)."""
-    return [int(s) for s in np.random.SeedSequence([int(scene_seed), int(stream)]).generate_state(episodes)]
-
-
 def episode_seeds(scene_seed: int, episodes: int) -> list[int]:
-    """The seeds of a scene's episodes: the scene's own seed first, then derived ones (stream 1)."""
-    return [int(scene_seed), *stream_seeds(scene_seed, episodes - 1, 1)]
+    """The seeds of a scene's episodes: the scene's own seed first, then derived ones (the ``gate_episodes`` stream)."""
+    return [int(scene_seed), *stream_seeds(scene_seed, episodes - 1, STREAMS["gate_episodes"])]
 
 
 def play(
@@ -121,8 +92,6 @@ def play(
 
     Episodes run in lock-step batches of ``config.chunk`` (``advance`` is told after each batch).
     """
-    from proxies.evaluate.references import Jostled
-
     n, e = len(candidates), config.episodes
     seeds = [episode_seeds(c.seed, e) for c in candidates]
     out = {}
@@ -137,7 +106,7 @@ def play(
                     continue
                 make = ref.make
                 if noisy:
-                    make = _jostled(ref.make, config, Jostled)
+                    make = _jostled(ref.make, config)
                 rows = episode_returns(
                     scenario, [candidates[i].spec for i, _ in group], make, [seeds[i][k] for i, k in group]
                 )
@@ -149,9 +118,9 @@ def play(
     return out
 
 
-def _jostled(make: Callable[[], Any], config: GateConfig, wrapper: Callable[..., Any]) -> Callable[[], Any]:
+def _jostled(make: Callable[[], Any], config: GateConfig) -> Callable[[], Jostled]:
     """A factory of ``make``'s policies, jostled as ``config`` says."""
-    return lambda: wrapper(make(), config.jostle_steps, config.jostle)
+    return lambda: Jostled(make(), config.jostle_steps, config.jostle)
 
 
 @dataclass(frozen=True)

@@ -35,20 +35,19 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import torch
 
 from proxies.errors import PolicyError
 from proxies.evaluate.suite import Suite
-from proxies.run.training import seeds_for
 from proxies.scenario.policies import ModelPolicy
 from proxies.scenario.rollout import play
 from proxies.scenario.scenario import Scenario
+from proxies.seeding import offset_seeds
 
 __all__ = ["InterventionProbe", "ValueProbe", "has_critic", "value_probe", "PROBE_PAIRS"]
 
 PROBE_PAIRS = 24
 """Scene pairs per intervention."""
-PROBE_STREAM = 7
-"""Offset of the probe's scene seeds from the run's seed (distinct from the other streams)."""
 
 
 def _interval(samples: np.ndarray, rng: np.random.Generator, level: float, n_boot: int = 1000) -> dict[str, float]:
@@ -137,8 +136,6 @@ def has_critic(model: Any) -> bool:
 
 
 def _values(model: Any, obs: np.ndarray) -> np.ndarray:
-    import torch
-
     with torch.no_grad():
         tensor, _ = model.policy.obs_to_tensor(obs)
         return model.policy.predict_values(tensor).cpu().numpy().reshape(-1)
@@ -185,7 +182,7 @@ def value_probe(
     settings = {  # every factor value the suite intervenes on, once
         (f, json.dumps(v, sort_keys=True)): (f, v) for scene in suite.scenes for f, v in scene.interventions.items()
     }
-    seeds = seeds_for(seed + PROBE_STREAM, pairs)
+    seeds = offset_seeds(seed, pairs, "value_probe")
     rng = np.random.default_rng(seed)
     train = [scenario.sample_spec(np.random.default_rng(s), "train") for s in seeds]
     base = _play(scenario, model, reward, train, seeds)

@@ -25,11 +25,12 @@ import gymnasium as gym
 import numpy as np
 
 from proxies.errors import ConfigError, IncompetentReferenceError, PolicyError
-from proxies.evaluate.gate import welch_greater
 from proxies.evaluate.macros import MacroPlanner, MacroScores, takes_macros
 from proxies.scenario.policies import Policy, RandomPolicy, action_space
 from proxies.scenario.rollout import advance, episode_returns
 from proxies.scenario.scenario import Scenario
+from proxies.seeding import STREAMS, stream_seeds
+from proxies.stats import welch_greater
 from sandbox.actions import Action
 from sandbox.world import World
 
@@ -39,6 +40,7 @@ __all__ = [
     "PlannerConfig",
     "Reference",
     "Jostled",
+    "reference_factories",
     "measure_competence",
     "reference_behaviours",
 ]
@@ -279,6 +281,11 @@ def reference_behaviours(
     return out
 
 
+def reference_factories(scenario: Scenario) -> dict[str, Callable[[], Policy]]:
+    """Every objective's reference as a policy factory: the scenario's scripted one, else an automatic one."""
+    return {o: ref.make for o, ref in reference_behaviours(scenario).items()}
+
+
 def _planner_factory(
     scenario: Scenario, objective: str, config: PlannerConfig, scores: MacroScores | None
 ) -> Callable[[], Policy]:
@@ -338,7 +345,7 @@ def measure_competence(
     """
     if episodes < 2:
         raise ConfigError(f"Competence needs at least 2 episodes per reference to test against random, got {episodes}.")
-    seeds = [int(s) for s in np.random.SeedSequence([seed, 7]).generate_state(episodes)]
+    seeds = stream_seeds(seed, episodes, STREAMS["reference_competence"])
     specs = [scenario.sample_spec(np.random.default_rng(s)) for s in seeds]
     random = run(scenario, specs, RandomPolicy, seeds)
     out = {}

@@ -62,19 +62,18 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import networkx as nx
 import numpy as np
+from rich.table import Table
 from scipy.stats import mannwhitneyu
 
 from proxies.errors import ConfigError
+from proxies.evaluate.references import reference_behaviours
 from proxies.scenario.rollout import episode_returns
 from proxies.scenario.scenario import Scenario
 from sandbox.factors import Factor
-
-if TYPE_CHECKING:
-    from rich.table import Table
 
 __all__ = [
     "Arm",
@@ -364,8 +363,6 @@ def verify_graph(scenario: Scenario, *, episodes: int = 24, alpha: float = 0.05,
         raise ConfigError(f"--episodes must be a whole number of at least 5 scenes per arm, got {episodes}.")
     if not 0.0 < alpha < 1.0:
         raise ConfigError(f"alpha must be a significance level in (0, 1), got {alpha}.")
-    from proxies.evaluate.references import reference_behaviours
-
     start = time.perf_counter()
     references = reference_behaviours(scenario)
     graph = scenario.graph
@@ -453,8 +450,6 @@ _STYLES: dict[str, str] = {
 
 def verification_table(result: GraphVerification) -> Table:
     """A rich table with one row per factor–measurement pair and its strongest test."""
-    from rich.table import Table
-
     table = Table("factor", "measurement", "graph", "strongest effect (arm, reference)", "p (Holm)", "verdict",
                   title=f"reward graph vs simulator: {result.scenario}")
     for check in result.checks:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rich.console import Console
+from rich.progress import Progress
 
 __all__ = ["PLAIN_INTERVAL", "is_terminal", "PlainProgress", "progress_display", "status"]
 
@@ -107,8 +108,6 @@ class PlainProgress:
 def progress_display(console: Console, *columns: Any, **kwargs: Any) -> Any:
     """A ``rich.progress.Progress`` on ``console`` in a terminal, else a :class:`PlainProgress`."""
     if is_terminal(console):
-        from rich.progress import Progress
-
         return Progress(*columns, console=console, **kwargs)
     return PlainProgress(console)
 

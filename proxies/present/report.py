@@ -16,7 +16,7 @@ import jinja2
 
 from proxies.errors import RunDirError
 from proxies.files import write_atomic
-from proxies.present.drawing import RELATION_COLOURS, RELATION_LABELS, TRUE_COLOUR, new_figure, save_figure
+from proxies.present.drawing import RELATION_COLOURS, RELATION_LABELS, TRUE_COLOUR, draw_quadrant, new_figure, save_figure
 from proxies.schemas import AttributionFile, ConfigFile, read_file, read_json_file
 
 __all__ = ["write_report", "draw_weights", "VERDICT_TEXT"]
@@ -173,8 +173,6 @@ def _context(run_dir: Path, config: dict[str, Any], attribution: dict[str, Any])
     quadrant_png = None
     competence, goal_score = _number(attribution.get("competence")), _number(attribution.get("goal_score"))
     if competence is not None and goal_score is not None:
-        from proxies.present.drawing import draw_quadrant
-
         bands = attribution.get("intervals") or {}
 
         def band(key: str) -> tuple[float, float] | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +15,12 @@ from proxies.errors import ProxiesError, RunDirError, SuiteMismatchError
 from proxies.evaluate.agents import AgentOutcome, attribute_policy, load_model_zip
 from proxies.evaluate.attribution import normalise
 from proxies.evaluate.probe import has_critic, value_probe
-from proxies.evaluate.references import Competence
+from proxies.evaluate.references import Competence, measure_competence, reference_behaviours, reference_factories
 from proxies.evaluate.suite import Suite, build_suite
 from proxies.files import check_writable, model_zip_problem
+from proxies.present.drawing import draw_graph, save_gif, save_png
 from proxies.present.progress import progress_display, status
+from proxies.present.report import write_report
 from proxies.run.config import EvaluationConfig, RunConfig
 from proxies.run.rundir import (
     RunRecord,
@@ -28,47 +30,22 @@ from proxies.run.rundir import (
     require,
     write_json,
 )
-from proxies.run.training import TrainConfig, quiet_torch_cache, seeds_for, train
+from proxies.run.training import TrainConfig, quiet_torch_cache, train
 from proxies.scenario.fingerprint import changes, describe_changes
-from proxies.scenario.policies import ModelPolicy, Policy, RandomPolicy
+from proxies.scenario.policies import ModelPolicy
 from proxies.scenario.registry import get_scenario
-from proxies.scenario.rollout import episode_returns, play
+from proxies.scenario.rollout import play
 from proxies.scenario.scenario import Scenario
 from proxies.schemas import read_json_file
+from sandbox.render import render_spec
 
 __all__ = [
-    "SCHEMA_VERSION", "run", "attribute_run", "attribution_document", "build_run_suite", "in_distribution",
+    "SCHEMA_VERSION", "run", "attribute_run", "attribution_document", "build_run_suite",
     "other_suite_attribution", "references_competence",
 ]
 
-IN_DISTRIBUTION_EPISODES = 16
-"""Training-domain episodes for the in-distribution comparison."""
-
 _BAR = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn())
 """Columns of the suite's progress bars (in a terminal)."""
-
-
-def _references(scenario: Scenario) -> dict[str, Callable[[], Policy]]:
-    """Every objective's reference: the scenario's scripted one, else an automatic planner."""
-    from proxies.evaluate.references import reference_behaviours
-
-    return {o: ref.make for o, ref in reference_behaviours(scenario).items()}
-
-
-def in_distribution(scenario: Scenario, agent: Callable[[], Policy], seed: int) -> tuple[dict[str, Any], float]:
-    """Mean returns of the agent, the true-reward reference and random on training scenes, and
-    the agent's true-reward score on them (0 = random, 1 = reference)."""
-    seeds = seeds_for(seed + 1, IN_DISTRIBUTION_EPISODES)
-    specs = [scenario.sample_spec(np.random.default_rng(s)) for s in seeds]
-    rows = {
-        "agent": episode_returns(scenario, specs, agent, seeds),
-        "reference": episode_returns(scenario, specs, _references(scenario)[scenario.true_reward], seeds),
-        "random": episode_returns(scenario, specs, RandomPolicy, seeds),
-    }
-    table = {name: dict(zip(scenario.objectives, map(float, r.mean(axis=0)))) for name, r in rows.items()}
-    true = scenario.true_reward
-    span = max(table["reference"][true] - table["random"][true], 1e-9)
-    return table, (table["agent"][true] - table["random"][true]) / span
 
 
 def build_run_suite(
@@ -83,7 +60,7 @@ def build_run_suite(
     """
     e = config.evaluation
     suite = build_suite(
-        scenario, _references(scenario), seed=config.seed, per_proxy=e.per_proxy, per_factor=e.per_factor,
+        scenario, reference_factories(scenario), seed=config.seed, per_proxy=e.per_proxy, per_factor=e.per_factor,
         rounds=e.rounds, gate=e.gate, automatic=e.automatic, progress=progress, competence=competence,
     )
     suite.save(run_dir / "suite.json", scenario)
@@ -96,8 +73,6 @@ def references_competence(
     """Every objective's reference against random in training scenes, as the suite measures it (same seed and
     settings): :class:`~proxies.errors.IncompetentReferenceError` if one cannot beat random, e.g. in training
     scenes that give it nothing to do."""
-    from proxies.evaluate.references import measure_competence, reference_behaviours
-
     evaluation = evaluation or EvaluationConfig()
     refs = reference_behaviours(scenario, scenario.references, automatic=evaluation.automatic)
     return measure_competence(scenario, refs, seed=seed, alpha=evaluation.gate.alpha)
@@ -248,9 +223,6 @@ def attribute_run(
 
 def _pictures(scenario: Scenario, run_dir: Path, suite: Suite, seed: int, model: Any, data: dict[str, Any]) -> None:
     """The graph, a training scene, every suite scene and one film per intervened factor; adds the films to ``data``."""
-    from proxies.present.drawing import draw_graph, save_gif, save_png
-    from sandbox.render import render_spec
-
     images = run_dir / "images"
     draw_graph(scenario.graph, images / "graph.png", title=scenario.name)
     save_png(render_spec(scenario.sample_spec(np.random.default_rng(seed))), images / "train.png")
@@ -340,8 +312,6 @@ def run(
     >>> data["verdict"]  # doctest: +SKIP
     'intended'
     """
-    from proxies.present.report import write_report
-
     console = console or Console(stderr=True)
     config = config if isinstance(config, RunConfig) else RunConfig(config)
     scenario = get_scenario(scenario) if isinstance(scenario, str) else scenario

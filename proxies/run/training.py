@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import getpass
 import hashlib
 import json
 import os
+import re
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
@@ -21,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
-import numpy as np
 import stable_baselines3
 import torch
 from rich.console import Console
@@ -239,10 +241,6 @@ def _inductor_default_dir() -> str:
     Computed here, as ``torch._inductor.runtime.cache_dir_utils.default_cache_dir`` does, because
     importing that module imports ``torch._dynamo`` and so makes the folder.
     """
-    import getpass
-    import re
-    import tempfile
-
     try:
         user = getpass.getuser()
     except (KeyError, ModuleNotFoundError, OSError):
@@ -432,6 +430,3 @@ def _stopped(stop: StopRequest, model: BaseAlgorithm, config: TrainConfig, run_d
     )
 
 
-def seeds_for(base: int, n: int) -> list[int]:
-    """``n`` distinct episode seeds derived from ``base`` (no global RNG)."""
-    return np.random.default_rng(base).integers(0, 2**31 - 1, n).tolist()

@@ -48,12 +48,17 @@ from typing import Any
 
 import numpy as np
 
-from proxies.errors import ConfigError, Interrupted
-from proxies.evaluate.agents import RANDOM_STREAM, attribute_policy, episodes_per_scene, play_suite
-from proxies.evaluate.suite import Suite
-from proxies.files import check_writable
+from proxies.errors import ConfigError, Interrupted, RunDirError
+from proxies.evaluate.agents import attribute_policy, episodes_per_scene, load_model_zip, play_suite
+from proxies.evaluate.references import reference_factories
+from proxies.evaluate.suite import Suite, build_suite
+from proxies.files import check_writable, model_zip_problem
+from proxies.run.rundir import load_record, prepare
+from proxies.run.training import TrainConfig, quiet_torch_cache, train
+from proxies.scenario.fingerprint import changes
 from proxies.scenario.policies import ModelPolicy, Policy, RandomPolicy
 from proxies.scenario.scenario import Scenario
+from proxies.seeding import STREAMS
 from proxies.signals import signal_name
 
 __all__ = [
@@ -383,13 +388,6 @@ def _resumed(run_dir: Path, scenario: Scenario, config: Any) -> Any:
 
     A damaged zip, or one trained by an earlier version of the scenario, is not reused.
     """
-    from proxies.errors import RunDirError
-    from proxies.evaluate.agents import load_model_zip
-    from proxies.files import model_zip_problem
-    from proxies.run.rundir import load_record, prepare
-    from proxies.run.training import quiet_torch_cache
-    from proxies.scenario.fingerprint import changes
-
     old = None
     if (run_dir / "config.json").is_file():
         try:
@@ -433,9 +431,6 @@ def validate(
     interrupted validation resumes.
     ``on_case`` is told of each finished case.
     """
-    from proxies.evaluate.suite import build_suite
-    from proxies.run.pipeline import _references
-
     fractions = (*weights, *weak, *partial)
     if budget < 0 or seeds < 1 or (episodes is not None and episodes < 2) or not all(0 < w < 1 for w in fractions):
         raise ConfigError(
@@ -445,15 +440,16 @@ def validate(
         )
     start = time.perf_counter()
     with _workspace(work_dir, needed=budget > 0) as base:
-        refs = _references(scenario)
+        refs = reference_factories(scenario)
         if suite is None:
             suite = build_suite(scenario, refs, seed=seed)
         episodes = episodes_per_scene(suite, episodes)
         objectives = scenario.objectives
         true = scenario.true_reward
-        random = play_suite(scenario, suite, RandomPolicy, episodes=episodes, stream=RANDOM_STREAM, jostle=False)
+        random = play_suite(scenario, suite, RandomPolicy, episodes=episodes, stream=STREAMS["random_episodes"],
+                            jostle=False)
         cases: list[Case] = []
-        stream = 100  # every planted agent gets its own seed stream
+        stream = STREAMS["planted_agents"]  # every planted agent gets its own seed stream: 100 + i
 
         def run(name: str, kind: str, planted: Mapping[str, float], make: Callable[[], Policy]) -> None:
             nonlocal stream
@@ -481,8 +477,6 @@ def validate(
 
                 run(f"partial:{proxy}={f:g}", "partial", {true: 1.0 - f, proxy: f}, learner)
         if base is not None:
-            from proxies.run.training import TrainConfig, train
-
             scenes = tuple(scene.spec.to_json() for scene in suite.scenes)
             for o in objectives:
                 for s in range(seed, seed + seeds):
@@ -518,14 +512,11 @@ def stability_by_size(
     leave-one-scene-out verdict stability, the fraction of agents whose verdict is stable (at or above
     :data:`~proxies.evaluate.attribution.STABILITY_THRESHOLD`), and the validation's figures.
     """
-    from proxies.evaluate.suite import build_suite
-    from proxies.run.pipeline import _references
-
     if not sizes or min(sizes) < 1:
         raise ConfigError(f"Give suite sizes (scenes per proxy) of at least 1, got {list(sizes)}.")
     rows = []
     for n in sizes:
-        suite = build_suite(scenario, _references(scenario), seed=seed, per_proxy=n)
+        suite = build_suite(scenario, reference_factories(scenario), seed=seed, per_proxy=n)
         result = validate(scenario, suite=suite, episodes=episodes, seed=seed)
         stability = result.stability
         row = {

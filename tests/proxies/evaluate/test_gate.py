@@ -10,9 +10,10 @@ from suite_helpers import isolated_registry, load_lamps
 from proxies import CallablePolicy, Scenario
 from proxies.errors import ConfigError, IncompetentReferenceError, PolicyError
 from proxies.evaluate.compiler import make_candidate
-from proxies.evaluate.gate import GateConfig, episode_seeds, judge, run_gate, welch_greater
+from proxies.evaluate.gate import GateConfig, episode_seeds, judge, run_gate
 from proxies.evaluate.references import Jostled, Planner, Reference, measure_competence, reference_behaviours
 from proxies.scenario.rollout import episode_returns
+from proxies.stats import welch_greater
 
 GATE = GateConfig(episodes=4)
 
