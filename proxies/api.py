@@ -51,7 +51,7 @@ from proxies.errors import ProxiesError, SweepError
 from proxies.evaluate.agents import AgentOutcome, attribute_agent, attribute_policy
 from proxies.evaluate.suite import Suite, build_suite
 from proxies.present.summary import markdown_summary
-from proxies.present.sweep_report import aggregate, write_sweep_report
+from proxies.run.aggregate import aggregate, write_sweep_report
 from proxies.run.config import EvaluationConfig, RunConfig
 from proxies.run.pipeline import attribute_run, attribution_document, run
 from proxies.run.rundir import read_json

@@ -266,7 +266,7 @@ def sweep(
     Run again, it skips finished runs, resumes interrupted ones and retrains damaged ones. Ctrl-C
     stops the workers cleanly (training saves a checkpoint; no file is left half-written).
     """
-    from proxies.present.sweep_report import write_sweep_report
+    from proxies.run.aggregate import write_sweep_report
     from proxies.run.sweep import SweepConfig, check_workers, parse_mixes, run_sweep
 
     mixes = parse_mixes(mix)
@@ -293,7 +293,7 @@ def sweep_report(
     pooled: bool = typer.Option(True, help="Also attribute each α's seeds together (--no-pooled: faster)."),
 ) -> None:
     """Aggregate a sweep: per α, IQM and 95% bootstrap intervals over seeds, verdicts, the knee; plot and HTML."""
-    from proxies.present.sweep_report import write_sweep_report
+    from proxies.run.aggregate import write_sweep_report
 
     _check_sweep_folder(out)
     _print_sweep(write_sweep_report(out, console=console, pooled=pooled), out)

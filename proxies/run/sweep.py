@@ -4,7 +4,7 @@ Each (α, seed) is a run directory under the sweep's folder, keyed like any run 
 hash, seed) (:func:`proxies.run.rundir.default_run_dir`). The folder's ``sweep-config.json`` records the
 scenario and the settings; a run again skips finished runs, resumes interrupted ones from their last
 checkpoint and retrains damaged ones. The runs go to an executor (:mod:`proxies.run.executors`);
-:mod:`proxies.present.sweep_report` aggregates them.
+:mod:`proxies.run.aggregate` aggregates them.
 
 >>> from proxies.run.sweep import SweepConfig, parse_mixes
 >>> from proxies.run.config import RunConfig

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from proxies.errors import SweepError
-from proxies.present.sweep_report import SCHEMA_VERSION, aggregate, markdown_table, write_sweep_report
+from proxies.present.sweep_report import markdown_table
+from proxies.run.aggregate import SCHEMA_VERSION, aggregate, write_sweep_report
 from proxies.run.config import RunConfig
 from proxies.run.rundir import default_run_dir
 from proxies.run.sweep import SweepConfig, _claim
