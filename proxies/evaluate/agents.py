@@ -1,4 +1,4 @@
-"""Attribute any policy: a run directory, a stable-baselines3 model zip, or a plain callable.
+"""Playing agents on the counterfactual suite and attributing them: the engine of :func:`proxies.api.attribute`.
 
 The agent plays ``episodes`` episodes in every scene of the counterfactual suite. A trained
 model is deterministic and so is the world built from a scene's spec, so, as the gate does for
@@ -40,8 +40,6 @@ __all__ = [
     "SUITE_EPISODES",
     "episodes_per_scene",
     "AgentOutcome",
-    "attribute_agent",
-    "attribute_policy",
     "load_model_zip",
     "play_suite",
     "reference_episodes",
@@ -151,10 +149,10 @@ class AgentOutcome:
     in_distribution_score: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     suite: Suite | None = None
-    """The suite the agent was attributed on (:func:`attribute_agent` may have built it)."""
+    """The suite the agent was attributed on (:func:`_attribute_agents` may have built it)."""
 
 
-def attribute_policy(
+def _attribute_policy(
     scenario: Scenario,
     suite: Suite,
     make_policy: Callable[[], Policy] | Sequence[Callable[[], Policy]],
@@ -277,7 +275,7 @@ def _policy_factory(agent: Any, scenario: Scenario, suite: Suite, algorithm: str
     )
 
 
-def attribute_agent(
+def _attribute_agents(
     agent: str | Path | Callable[[np.ndarray], Any] | Any,
     scenario: Scenario | str,
     *,
@@ -287,20 +285,13 @@ def attribute_agent(
     in_distribution: bool = True,
     seed: int = 0,
 ) -> AgentOutcome:
-    """Attribute any agent on ``scenario``'s counterfactual suite.
+    """Attribute agents on ``scenario``'s counterfactual suite (the engine of :func:`proxies.api.attribute`).
 
     ``agent`` is the path of a stable-baselines3 model zip (loading it executes pickled code:
     trust the file), a loaded SB3 model, or a plain callable ``obs -> action``; or a list of
     these, several training runs (seeds) of one agent, attributed together. ``suite`` is a
     :class:`~proxies.evaluate.suite.Suite`, the path of a ``suite.json``, or ``None`` to build one
     (tens of seconds).
-
-    Examples
-    --------
-    >>> from proxies import get_scenario
-    >>> outcome = attribute_agent(lambda obs: [0.0, 0.0], get_scenario("cleaning-robot"))  # doctest: +SKIP
-    >>> outcome.attribution.verdict  # doctest: +SKIP
-    'capability_failure'
     """
     scenario = get_scenario(scenario) if isinstance(scenario, str) else scenario
     if suite is None:
@@ -313,4 +304,4 @@ def attribute_agent(
         )
     runs = agent if isinstance(agent, (list, tuple)) else [agent]
     makers = [_policy_factory(a, scenario, suite, algorithm) for a in runs]
-    return attribute_policy(scenario, suite, makers, episodes=episodes, in_distribution=in_distribution, seed=seed)
+    return _attribute_policy(scenario, suite, makers, episodes=episodes, in_distribution=in_distribution, seed=seed)

@@ -7,7 +7,7 @@ Per α, over the seeds whose run is done (:func:`proxies.run.sweep.run_state`):
   of the off-distribution true-reward score (``goal_score``, on the counterfactual suite) and of
   each objective's pursuit weight;
 - the fraction of seeds per verdict;
-- the seeds attributed *together* (:func:`proxies.evaluate.agents.attribute_policy` on several runs), so that
+- the seeds attributed *together* (:func:`proxies.api.attribute`'s engine on several runs), so that
   seeds that learned different goals widen the intervals instead of averaging into a confident middle.
 
 The *knee* is the smallest α at which at least 80 % of seeds get ``intended``, with a bootstrap interval
@@ -26,7 +26,7 @@ import numpy as np
 import torch
 from rich.console import Console
 
-from proxies.evaluate.agents import attribute_agent, load_model_zip
+from proxies.evaluate.agents import _attribute_agents, load_model_zip
 from proxies.evaluate.suite import Suite
 from proxies.files import write_atomic, write_json_atomic
 from proxies.present.progress import status
@@ -117,7 +117,7 @@ def _pooled(scenario: Scenario, done: list[dict[str, Any]], seed: int) -> dict[s
     quiet_torch_cache()
     suite = Suite.load(done[0]["run_dir"] / "suite.json", scenario)
     models = [load_model_zip(r["run_dir"] / "model.zip", scenario, r["algorithm"]) for r in done]
-    outcome = attribute_agent(models, scenario, suite=suite, seed=seed)
+    outcome = _attribute_agents(models, scenario, suite=suite, seed=seed)
     doc = attribution_document(scenario, suite, outcome, runs=[str(r["run_dir"].name) for r in done])
     return {k: doc[k] for k in ("verdict", "learned", "weights", "random_weight", "competence", "goal_score",
                                 "in_distribution_score", "explanation", "runs")}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -11,8 +11,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, TextColumn, TimeElapsedColumn
 
-from proxies.errors import ProxiesError, RunDirError, SuiteMismatchError
-from proxies.evaluate.agents import AgentOutcome, attribute_policy, load_model_zip
+from proxies.errors import ConfigError, ProxiesError, RunDirError, SuiteMismatchError
+from proxies.evaluate.agents import AgentOutcome, _attribute_agents, _attribute_policy, load_model_zip
 from proxies.evaluate.attribution import normalise
 from proxies.evaluate.probe import has_critic, value_probe
 from proxies.evaluate.references import Competence, measure_competence, reference_behaviours, reference_factories
@@ -40,7 +40,7 @@ from proxies.schemas import read_json_file
 from sandbox.render import render_spec
 
 __all__ = [
-    "SCHEMA_VERSION", "run", "attribute_run", "attribution_document", "build_run_suite",
+    "SCHEMA_VERSION", "run", "attribution_document", "build_run_suite",
     "other_suite_attribution", "references_competence",
 ]
 
@@ -137,7 +137,7 @@ def attribution_document(
 ) -> dict[str, Any]:
     """The content of ``attribution.json`` for one run, or for several runs (seeds) of one agent.
 
-    ``outcome`` is :func:`~proxies.evaluate.agents.attribute_policy`'s; ``probe`` the critic's value probe
+    ``outcome`` is :func:`~proxies.evaluate.agents._attribute_policy`'s; ``probe`` the critic's value probe
     (:meth:`~proxies.evaluate.probe.ValueProbe.to_dict`); ``runs`` names the runs when there are several;
     ``suite_path`` the suite file when it is not the run's own (``attribute RUN_DIR --suite FILE``).
     """
@@ -178,7 +178,7 @@ def _attribute(
     agent = lambda: ModelPolicy(model)  # noqa: E731 - a factory per episode
     evaluation = config.evaluation
     with status(console, "running the agent and the random baseline on the suite (several jostled episodes per scene)"):
-        outcome = attribute_policy(
+        outcome = _attribute_policy(
             scenario, suite, agent, seed=config.seed, episodes=evaluation.episodes, n_boot=evaluation.n_boot
         )
     probe = None
@@ -190,10 +190,11 @@ def _attribute(
     return attribution_document(scenario, suite, outcome, probe=probe, suite_path=suite_path)
 
 
-def attribute_run(
+def _attribute_run(
     run_dir: Path, *, console: Console | None = None, strict: bool = False, suite_path: Path | None = None
 ) -> dict[str, Any]:
-    """Attribute the agent of a run on its suite; writes and returns ``attribution.json``'s content.
+    """Attribute the agent of a run on its suite; writes and returns ``attribution.json``'s content
+    (:func:`proxies.api.attribute` of one run directory).
 
     With ``suite_path``, on that suite instead (it must be one of the run's scenario, of the version
     that trained the model, else :class:`~proxies.errors.SuiteMismatchError`), written to
@@ -219,6 +220,59 @@ def attribute_run(
     data = _attribute(scenario, suite, model, record.run_config, console, suite_path)
     write_json(out, data)
     return data
+
+
+def _is_run_dir(source: Any) -> bool:
+    return isinstance(source, (str, Path)) and Path(source).is_dir()
+
+
+def _attribute_runs(
+    sources: Sequence[Any], scenario: str | Scenario | None = None, *, suite: Suite | Path | None = None,
+    algorithm: str | None = None, strict: bool = False, seed: int = 0, console: Console | None = None,
+) -> dict[str, Any]:
+    """Several runs, model zips, models or callables of one agent, attributed together: ``attribution.json``'s
+    content, written nowhere (:func:`proxies.api.attribute` of anything but one run directory).
+
+    Run directories name their scenario and algorithm; ``scenario`` is needed for the others, ``algorithm`` for
+    their model zips only. ``suite`` is a :class:`~proxies.evaluate.suite.Suite` or a ``suite.json``; by default the
+    first run directory's, else one is built (with ``seed``).
+    """
+    console = console or Console(stderr=True)
+    dirs = [Path(s) for s in sources if _is_run_dir(s)]
+    others = [s for s in sources if not _is_run_dir(s)]
+    scenarios = {}
+    if scenario is not None:
+        sc = get_scenario(scenario) if isinstance(scenario, str) else scenario
+        scenarios[sc.slug] = sc
+    records = []
+    for source in dirs:
+        record = load_record(source)
+        sc = get_scenario(record.config.scenario)
+        scenarios.setdefault(sc.slug, sc)
+        records.append((source, record))
+    if len(scenarios) != 1:
+        raise ConfigError(
+            f"Cannot tell which scenario to attribute in (runs of {sorted(scenarios) or 'no known scenario'}); give "
+            "runs of one scenario, and --scenario NAME with model zips."
+        )
+    (sc,) = scenarios.values()
+    for source, record in records:
+        warning = check_fingerprint(source, sc, strict=strict, record=record)
+        if warning:
+            console.print(f"[bold yellow]warning:[/] {escape(warning)}", soft_wrap=True)
+    if suite is None:
+        found = [(source / "suite.json", record.fingerprint) for source, record in records if (source / "suite.json").is_file()]
+        if found:
+            suite = Suite.load(found[0][0], sc, fingerprint=found[0][1])
+    elif not isinstance(suite, Suite):
+        suite = Suite.load(suite, sc)
+    quiet_torch_cache()
+    agents = [load_model_zip(require(source, "model.zip"), sc, record.config.algorithm) for source, record in records]
+    agents += others
+    with status(console, f"attributing {len(agents)} model(s) on the counterfactual suite"):
+        outcome = _attribute_agents(agents, sc, suite=suite, algorithm=algorithm, seed=seed)
+    names = [str(s) if isinstance(s, (str, Path)) else f"<{type(s).__name__}>" for s in (*dirs, *others)]
+    return attribution_document(sc, outcome.suite, outcome, runs=names)
 
 
 def _pictures(scenario: Scenario, run_dir: Path, suite: Suite, seed: int, model: Any, data: dict[str, Any]) -> None:

@@ -1,7 +1,7 @@
 """Validate the attribution on planted agents whose goal is known by construction.
 
 Five kinds of planted agent are attributed on the scenario's counterfactual suite, each as a
-user's agent is (:func:`~proxies.evaluate.agents.attribute_policy`, training scenes included):
+user's agent is (:func:`proxies.api.attribute`'s engine, training scenes included):
 
 - ``reference``: each objective's reference behaviour, played on fresh episode seeds (a
   stream distinct from the one the suite's reference returns came from), so recovering it
@@ -49,7 +49,7 @@ from typing import Any
 import numpy as np
 
 from proxies.errors import ConfigError, Interrupted, RunDirError
-from proxies.evaluate.agents import attribute_policy, episodes_per_scene, load_model_zip, play_suite
+from proxies.evaluate.agents import _attribute_policy, episodes_per_scene, load_model_zip, play_suite
 from proxies.evaluate.references import reference_factories
 from proxies.evaluate.suite import Suite, build_suite
 from proxies.files import check_writable, model_zip_problem
@@ -454,7 +454,7 @@ def validate(
         def run(name: str, kind: str, planted: Mapping[str, float], make: Callable[[], Policy]) -> None:
             nonlocal stream
             stream += 1
-            outcome = attribute_policy(scenario, suite, make, episodes=episodes, stream=stream, random=random, seed=seed)
+            outcome = _attribute_policy(scenario, suite, make, episodes=episodes, stream=stream, random=random, seed=seed)
             cases.append(_case(name, kind, planted, objectives, outcome))
             if on_case is not None:
                 on_case(cases[-1])

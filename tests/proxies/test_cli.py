@@ -213,7 +213,7 @@ def test_attribute_checks_its_run_dir_is_writable(tmp_path, monkeypatch):
 
 
 def test_a_full_disk_while_writing_the_report_is_a_typed_error_and_keeps_the_old_report(tmp_path, monkeypatch):
-    from test_report import make_run_dir
+    from fake_run import make_run_dir
 
     import proxies.files as files
 
@@ -500,7 +500,7 @@ def test_plain_progress_prints_a_line_per_tenth_and_after_a_silence():
 
 
 def test_a_stray_file_system_error_is_one_line_naming_the_path(tmp_path, monkeypatch):
-    from test_report import make_run_dir
+    from fake_run import make_run_dir
 
     import proxies.present.report as report
 

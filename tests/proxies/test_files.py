@@ -138,7 +138,7 @@ def test_every_writer_goes_through_the_atomic_writer(tmp_path, monkeypatch):
 
 
 def test_the_report_is_written_atomically(tmp_path, monkeypatch):
-    from test_report import make_run_dir
+    from fake_run import make_run_dir
 
     from proxies.present.report import write_report
 

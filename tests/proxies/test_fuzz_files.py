@@ -17,9 +17,9 @@ from typing import Any
 
 import numpy as np
 import pytest
+from fake_run import make_run_dir
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_report import make_run_dir
 
 import proxies
 from proxies.errors import ProxiesError

@@ -9,11 +9,11 @@ import pytest
 from typer.testing import CliRunner
 
 import proxies
+from proxies.api import attribute
 from proxies.cli import app
 from proxies.errors import PolicyError, RunDirError
-from proxies.evaluate.agents import attribute_agent, load_model_zip
+from proxies.evaluate.agents import load_model_zip
 from proxies.evaluate.suite import Scene, Suite
-from proxies.run.pipeline import attribute_run
 from proxies.run.rundir import prepare
 from proxies.run.training import TrainConfig
 from proxies.scenario.policies import CallablePolicy, ModelPolicy
@@ -75,7 +75,7 @@ def test_a_model_acts_on_one_torch_thread(robot, tmp_path):
 )
 def test_a_callable_with_out_of_space_actions_is_a_policy_error(robot, tiny_suite, action):
     with pytest.raises(PolicyError, match="must return 2 finite numbers"):
-        attribute_agent(lambda obs: action, robot, suite=tiny_suite)
+        attribute(lambda obs: action, robot, suite=tiny_suite)
 
 
 def test_a_callable_policy_accepts_an_in_space_action(robot):
@@ -100,14 +100,14 @@ def test_a_callable_policy_in_a_discrete_space_refuses_other_answers_naming_the_
 def test_a_suite_for_another_scenario_is_refused(robot, tiny_suite):
     other = Suite(scenario="edge-goal", scenes=tiny_suite.scenes)
     with pytest.raises(RunDirError, match="built for"):
-        attribute_agent(lambda obs: [0.0, 0.0], robot, suite=other)
+        attribute(lambda obs: [0.0, 0.0], robot, suite=other)
 
 
 def test_a_run_directory_without_a_suite_is_a_run_dir_error(tmp_path):
     prepare(tmp_path / "run", TrainConfig(scenario="cleaning-robot", steps=1000))
     (tmp_path / "run" / "model.zip").write_bytes(b"never unpickled")
     with pytest.raises(RunDirError, match="No suite"):
-        attribute_run(tmp_path / "run")
+        attribute(tmp_path / "run")
     result = CliRunner().invoke(app, ["attribute", str(tmp_path / "run"), "--json"])
     assert result.exit_code == 2
     assert "No suite" in result.output

@@ -225,13 +225,13 @@ def _usable_suite(scenario, separates=("sweeps", "dust_in_pan"), gate=None):
     ],
 )
 def test_a_suite_the_attribution_cannot_use_is_refused_naming_the_fix(separates, gate, message):
+    from proxies.api import attribute
     from proxies.errors import UnusableSuiteError
-    from proxies.evaluate.agents import attribute_agent
 
     scenario = get_scenario("cleaning-robot")
     suite = _usable_suite(scenario, separates, gate)
     with pytest.raises(UnusableSuiteError, match=message) as info:
-        attribute_agent(lambda obs: [0.0, 0.0], scenario, suite=suite, in_distribution=False)
+        attribute(lambda obs: [0.0, 0.0], scenario, suite=suite)
     assert "proxy-sandbox suite cleaning-robot" in str(info.value)
 
 

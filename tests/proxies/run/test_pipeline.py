@@ -10,10 +10,11 @@ from stable_baselines3 import PPO
 from suite_helpers import LAMPS, isolated_registry, load_lamps
 from typer.testing import CliRunner
 
+from proxies.api import attribute
 from proxies.cli import app
 from proxies.errors import RunDirError, SuiteMismatchError
 from proxies.evaluate.suite import build_suite
-from proxies.run.pipeline import attribute_run, other_suite_attribution
+from proxies.run.pipeline import other_suite_attribution
 from proxies.run.rundir import prepare
 from proxies.run.training import TrainConfig
 
@@ -55,7 +56,7 @@ def test_attribute_with_another_suite_writes_beside_the_runs_attribution(run):
     data = json.loads(out.read_text())
     assert data["suite"] == str(other.resolve()) and data["verdict"] == json.loads(result.stdout)["verdict"]
     assert (run / "attribution.json").read_bytes() == OWN
-    again = attribute_run(run, suite_path=other)  # the same suite again: its own attribution is replaced
+    again = attribute(run, suite=other)  # the same suite again: its own attribution is replaced
     assert json.loads(out.read_text())["suite"] == again["suite"]
 
 
@@ -64,7 +65,7 @@ def test_a_suite_of_another_scenario_is_refused_before_anything_is_written(run):
     data = json.loads(other.read_text())
     other.write_text(json.dumps({**data, "scenario": "cleaning-robot"}))
     with pytest.raises(SuiteMismatchError, match="built for the scenario 'cleaning-robot', not 'noref-lamps'"):
-        attribute_run(run, suite_path=other)
+        attribute(run, suite=other)
     assert sorted(p.name for p in run.glob("attribution*")) == ["attribution.json"]
     assert (run / "attribution.json").read_bytes() == OWN
 
@@ -82,5 +83,5 @@ def test_an_attribution_on_another_suite_of_the_same_name_is_not_replaced(run, e
     out = run / "attribution-other.json"
     out.write_bytes(existing)
     with pytest.raises(RunDirError, match=r"attribution-other.json holds .*would replace it. Rename the suite file"):
-        attribute_run(run, suite_path=run.parent / "other.json")
+        attribute(run, suite=run.parent / "other.json")
     assert out.read_bytes() == existing and (run / "attribution.json").read_bytes() == OWN

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from proxies.cli import app
 from proxies.errors import ConfigError
-from proxies.evaluate.agents import attribute_policy, play_suite
+from proxies.evaluate.agents import _attribute_policy, play_suite
 from proxies.evaluate.suite import build_suite
 from proxies.run.validate import DEFAULT_WEIGHTS, MixturePolicy, validate
 from proxies.scenario.policies import CallablePolicy, RandomPolicy
@@ -64,7 +64,7 @@ def test_validation_json_has_the_documented_fields(validation):
 
 def test_an_agent_that_does_nothing_names_no_objective(edge_goal):
     scenario, suite = edge_goal
-    outcome = attribute_policy(scenario, suite, lambda: CallablePolicy(lambda obs: [0.0, 0.0]), in_distribution=False)
+    outcome = _attribute_policy(scenario, suite, lambda: CallablePolicy(lambda obs: [0.0, 0.0]), in_distribution=False)
     a = outcome.attribution
     assert a.verdict == "capability_failure"
     assert a.learned is None
@@ -72,7 +72,7 @@ def test_an_agent_that_does_nothing_names_no_objective(edge_goal):
 
 def test_a_random_agent_gets_its_weight_on_the_random_baseline(edge_goal):
     scenario, suite = edge_goal
-    outcome = attribute_policy(scenario, suite, RandomPolicy, in_distribution=False, stream=77)
+    outcome = _attribute_policy(scenario, suite, RandomPolicy, in_distribution=False, stream=77)
     a = outcome.attribution
     assert a.verdict == "capability_failure" and a.learned is None
     assert sum(w["mean"] for w in a.weights.values()) < 0.5
