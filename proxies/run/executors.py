@@ -135,7 +135,7 @@ def _check_address(address: str) -> None:
 
 def _import_ray() -> Any:
     try:
-        import ray
+        import ray  # an optional dependency (the [ray] extra), imported only for --backend ray
     except ImportError:
         raise SweepError(
             "--backend ray needs Ray, which is not installed; install the extra: pip install 'proxy-sandbox[ray]' "

@@ -47,7 +47,7 @@ class ModelPolicy:
     """
 
     def __init__(self, model: Any) -> None:
-        import torch
+        import torch  # here, not at the top: `import proxies` stays light (no torch) for scenario authors
 
         torch.set_num_threads(1)
         self.model = model

@@ -23,7 +23,9 @@ def test_no_agent_is_refused_naming_what_to_give():
         attribute([])
 
 
-@pytest.mark.parametrize("kwargs", [{"scenario": "cleaning-robot"}, {"algorithm": "PPO"}, {"suite": Suite(scenario="x", scenes=())}])
+@pytest.mark.parametrize(
+    "kwargs", [{"scenario": "cleaning-robot"}, {"algorithm": "PPO"}, {"suite": Suite(scenario="x", scenes=())}]
+)
 def test_a_run_directory_with_settings_of_its_own_is_refused(run_dir, kwargs):
     before = sorted(p.name for p in run_dir.rglob("*"))
     with pytest.raises(ConfigError, match="is a run directory: it is attributed with its own config.json"):
