@@ -17,10 +17,10 @@ from proxies.errors import (
     UnknownFactorError,
     UnseparableProxyError,
 )
-from proxies.graph import Measurement, Objective, Relation, RewardGraph
-from proxies.policies import CallablePolicy, ModelPolicy, Policy, RandomPolicy
-from proxies.registry import get_scenario, list_scenarios, register_scenario
-from proxies.scenario import Scenario
+from proxies.scenario.graph import Measurement, Objective, Relation, RewardGraph
+from proxies.scenario.policies import CallablePolicy, ModelPolicy, Policy, RandomPolicy
+from proxies.scenario.registry import get_scenario, list_scenarios, register_scenario
+from proxies.scenario.scenario import Scenario
 
 __all__ = [
     "CallablePolicy",

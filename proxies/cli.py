@@ -9,10 +9,10 @@ code from it: only attribute runs you trust.
 
 from __future__ import annotations
 
+import errno
 import functools
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
@@ -21,11 +21,20 @@ from rich.table import Table
 
 from proxies.cli_options import count as _count
 from proxies.cli_options import shared_options
-from proxies.errors import ConfigError, Interrupted, ProxiesError
+from proxies.errors import ConfigError, Interrupted, ProxiesError, RunDirError, SuiteMismatchError
+from proxies.files import check_writable, output_error
+from proxies.present.progress import progress_display, status
+from proxies.present.summary import check_format, markdown_summary, parse_fail_on
+from proxies.scenario.fingerprint import changes, describe_changes
+from proxies.scenario.registry import get_scenario, list_scenarios
+from proxies.scenario.scenario import Scenario
+from proxies.schemas import MAX_STEPS, read_json_file
+from proxies.signals import exit_code, signal_name, terminate_raises
 from sandbox.errors import SandboxError
 
-if TYPE_CHECKING:
-    from proxies.scenario import Scenario
+# The stages' modules are imported inside the commands that use them, not here: proxies.run, proxies.evaluate and
+# proxies.present.drawing bring in torch, stable-baselines3 and matplotlib (1-3 s), which `list`, `graph` and
+# `--help` never need. What is imported above is loaded by `import proxies` anyway, or is light.
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 console = Console(stderr=True)
@@ -52,8 +61,6 @@ def _warn(text: str) -> None:
 
 
 def _output_errno(exc: OSError) -> bool:
-    import errno
-
     return exc.errno is not None and errno.errorcode.get(exc.errno) in _OUTPUT_ERRNOS
 
 
@@ -67,8 +74,6 @@ def _guard(fn):
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        from proxies.signals import exit_code, signal_name, terminate_raises
-
         try:
             with terminate_raises():
                 return fn(*args, **kwargs)
@@ -88,8 +93,6 @@ def _guard(fn):
         except OSError as exc:
             if not _output_errno(exc):
                 raise
-            from proxies.files import output_error
-
             _fail(output_error(exc, exc.filename or "a file"))
 
     return wrapper
@@ -112,8 +115,6 @@ def _scenario_ref(name: str) -> str:
 @_guard
 def list_command() -> None:
     """List the registered scenarios."""
-    from proxies.registry import list_scenarios
-
     table = Table("name", "env id", "true reward", "proxies")
     for slug, scenario in list_scenarios().items():
         proxies = ", ".join(f"{r.proxy} ({r.kind})" for r in scenario.graph.relations)
@@ -133,11 +134,9 @@ def check(
     as_json: bool = typer.Option(False, "--json", help="Print the results as JSON."),
 ) -> None:
     """Run the env checkers, the determinism check and the reference-behaviour check (and the graph check)."""
-    from proxies.checks import run_checks
-    from proxies.registry import get_scenario
-    from proxies.verify import verification_table
-    from proxies.verify import verify_graph as run_verification
-
+    from proxies.evaluate.checks import run_checks
+    from proxies.evaluate.verify import verification_table
+    from proxies.evaluate.verify import verify_graph as run_verification
     sc = get_scenario(scenario)
     verification = run_verification(sc, episodes=episodes) if verify_graph else None
     results = run_checks(sc)
@@ -167,11 +166,9 @@ def graph_command(
     as_json: bool = typer.Option(False, "--json", help="Print the nodes, edges and derived relations as JSON."),
 ) -> None:
     """Show a scenario's reward graph and the derived relation of every proxy to the true reward."""
-    from proxies.registry import get_scenario
-
     sc = get_scenario(scenario)
     if png is not None:
-        from proxies.drawing import draw_graph
+        from proxies.present.drawing import draw_graph
 
         if png.suffix.lower() != ".png" or png.is_dir():
             raise ConfigError(f"--png {png} is not a .png file name; give one, e.g. --png graph.png.")
@@ -190,11 +187,9 @@ def graph_command(
 def _config(scenario: str, steps: int, seed: int, objective: str | None, mix: float, algorithm: str):
     """The scenario and the checked run config: every setting, and the scenario's first scene, observation
     and step, are checked before anything is written."""
-    from proxies.checks import preflight
-    from proxies.registry import get_scenario
+    from proxies.evaluate.checks import preflight
     from proxies.run.config import RunConfig
-    from proxies.training import TrainConfig, check_algorithm
-
+    from proxies.run.training import TrainConfig, check_algorithm
     _check_seed(seed)
     sc = get_scenario(scenario)
     if objective is not None:
@@ -217,8 +212,8 @@ def train_command(scenario: str = SCENARIO_ARG, options: dict | None = None) -> 
     even with kill -9, the same command again resumes from the last checkpoint (a new one every 50,000
     steps) and ends with the model an uninterrupted run would have.
     """
-    from proxies.rundir import default_run_dir, prepare
-    from proxies.training import train
+    from proxies.run.rundir import default_run_dir, prepare
+    from proxies.run.training import train
 
     out = options.pop("out")
     sc, config = _config(scenario, **options)
@@ -238,8 +233,8 @@ def run(scenario: str = SCENARIO_ARG, options: dict | None = None) -> None:
     reuses it; a damaged one, or one trained before the scenario changed, is trained again; an
     interrupted training (Ctrl-C, kill -9) resumes from its last checkpoint.
     """
-    from proxies.pipeline import run as run_pipeline
-    from proxies.rundir import default_run_dir
+    from proxies.run.pipeline import run as run_pipeline
+    from proxies.run.rundir import default_run_dir
 
     out = options.pop("out")
     sc, config = _config(scenario, **options)
@@ -266,7 +261,7 @@ def sweep(
     Run again, it skips finished runs, resumes interrupted ones and retrains damaged ones. Ctrl-C
     stops the workers cleanly (training saves a checkpoint; no file is left half-written).
     """
-    from proxies.present.sweep_report import write_sweep_report
+    from proxies.run.aggregate import write_sweep_report
     from proxies.run.sweep import SweepConfig, check_workers, parse_mixes, run_sweep
 
     mixes = parse_mixes(mix)
@@ -293,7 +288,7 @@ def sweep_report(
     pooled: bool = typer.Option(True, help="Also attribute each α's seeds together (--no-pooled: faster)."),
 ) -> None:
     """Aggregate a sweep: per α, IQM and 95% bootstrap intervals over seeds, verdicts, the knee; plot and HTML."""
-    from proxies.present.sweep_report import write_sweep_report
+    from proxies.run.aggregate import write_sweep_report
 
     _check_sweep_folder(out)
     _print_sweep(write_sweep_report(out, console=console, pooled=pooled), out)
@@ -301,7 +296,6 @@ def sweep_report(
 
 def _check_sweep_folder(out: Path) -> None:
     """A sweep's folder that can be written, else a typed error before any work."""
-    from proxies.files import check_writable
     from proxies.run.sweep import load_sweep
 
     load_sweep(out)
@@ -382,8 +376,8 @@ def attribute(
     WARNING: loading a model zip (model.zip of a run, or the zip you give) unpickles and so
     executes code stored in it: only attribute files you trust.
     """
-    from proxies.errors import RunDirError
-    from proxies.summary import check_format, markdown_summary, parse_fail_on
+    from proxies.api import attribute as attribute_any
+    from proxies.run.pipeline import other_suite_attribution
 
     failing = parse_fail_on(fail_on)
     check_format(output_format)
@@ -405,16 +399,23 @@ def attribute(
                 f"directory: --suite, --json and --strict. To use another algorithm, attribute its model zip instead: "
                 f"`proxy-sandbox attribute {dirs[0] / 'model.zip'} --scenario NAME --algorithm NAME`."
             )
-        from proxies.pipeline import attribute_run, other_suite_attribution
-
-        data = attribute_run(dirs[0], console=console, strict=strict, suite_path=suite_path)
+        data = attribute_any(dirs[0], suite=suite_path, strict=strict, console=console)
         if suite_path is not None:
             console.print(
                 f"attribution on {suite_path}: {other_suite_attribution(dirs[0], suite_path)} (the run's own "
                 "attribution.json is left as it is)", soft_wrap=True,
             )
     else:
-        data = _attribute_several(dirs, zips, scenario, suite_path, algorithm, strict)
+        if not zips:
+            ignored = [name for name, value in given.items() if value is not None]
+            if ignored:
+                raise ConfigError(
+                    f"{' and '.join(ignored)} {'does' if len(ignored) == 1 else 'do'} not apply to run directories: "
+                    "each names its scenario and algorithm in its config.json. Options that apply to several run "
+                    "directories: --suite, --json and --strict."
+                )
+        data = attribute_any([*dirs, *zips], scenario, suite=suite_path, algorithm=algorithm, strict=strict,
+                             console=console)
     console.print(f"attribution took {data.get('seconds', 0.0):.1f} s")
     if output_format == "markdown":
         print(markdown_summary(data))
@@ -451,62 +452,6 @@ def _probe_table(probe: dict) -> Table:
     return table
 
 
-def _attribute_several(
-    dirs: list[Path], zips: list[Path], scenario: str | None, suite_path: Path | None, algorithm: str | None, strict: bool
-) -> dict:
-    """Several runs (and/or model zips) of one agent, attributed together; printed, not written."""
-    from proxies.agents import attribute_agent, load_model_zip
-    from proxies.progress import status
-    from proxies.registry import get_scenario
-    from proxies.rundir import check_fingerprint, load_record, require
-    from proxies.suite import Suite
-    from proxies.training import quiet_torch_cache
-
-    if not zips:
-        ignored = [name for name, value in (("--scenario", scenario), ("--algorithm", algorithm)) if value is not None]
-        if ignored:
-            raise ConfigError(
-                f"{' and '.join(ignored)} {'does' if len(ignored) == 1 else 'do'} not apply to run directories: each "
-                "names its scenario and algorithm in its config.json. Options that apply to several run directories: "
-                "--suite, --json and --strict."
-            )
-    scenarios = {}
-    if scenario is not None:
-        sc = get_scenario(scenario)
-        scenarios[sc.slug] = sc
-    records = []
-    for source in dirs:
-        record = load_record(source)
-        sc = get_scenario(record.config.scenario)
-        scenarios.setdefault(sc.slug, sc)
-        records.append((source, record, sc))
-    if len(scenarios) != 1:
-        raise ConfigError(
-            f"Cannot tell which scenario to attribute in (runs of {sorted(scenarios) or 'no known scenario'}); give "
-            "runs of one scenario, and --scenario NAME with model zips."
-        )
-    (slug, sc), = scenarios.items()
-    for source, record, _ in records:
-        warning = check_fingerprint(source, sc, strict=strict, record=record)
-        if warning:
-            _warn(warning)
-    suite_fingerprint = None
-    if suite_path is None:
-        for source, record, _ in records:
-            if (source / "suite.json").is_file():
-                suite_path, suite_fingerprint = source / "suite.json", record.fingerprint
-                break
-    suite = Suite.load(suite_path, sc, fingerprint=suite_fingerprint) if suite_path is not None else None
-    quiet_torch_cache()
-    agents: list = [load_model_zip(require(source, "model.zip"), sc, record.config.algorithm) for source, record, _ in records]
-    agents += zips
-    with status(console, f"attributing {len(agents)} model(s) on the counterfactual suite"):
-        outcome = attribute_agent(agents, sc, suite=suite, algorithm=algorithm)
-    from proxies.pipeline import attribution_document
-
-    return attribution_document(sc, outcome.suite, outcome, runs=[str(s) for s in (*dirs, *zips)])
-
-
 @app.command()
 @_guard
 def validate(
@@ -540,13 +485,8 @@ def validate(
     each step with probability 0.5 or 0.75; partial proxy learners follow the true reward's reference
     except in a fraction (0.15 to 0.4) of the counterfactual episodes.
     """
-    from proxies.files import check_writable
-    from proxies.progress import status
-    from proxies.registry import get_scenario
-    from proxies.schemas import MAX_STEPS
-    from proxies.suite import Suite
-    from proxies.validate import validate as run_validation
-
+    from proxies.evaluate.suite import Suite
+    from proxies.run.validate import validate as run_validation
     if budget < 0 or seeds < 1 or (episodes is not None and episodes < 2):
         raise ConfigError(
             f"--budget must be >= 0, --seeds >= 1 and --episodes >= 2, got {budget}, {seeds} and {episodes}."
@@ -601,8 +541,7 @@ def validate(
 
 def _stability_table(sc: Scenario, sizes: str, seed: int, episodes: int | None, as_json: bool) -> None:
     """``validate --sizes``: the planted agents' verdict stability for each suite size."""
-    from proxies.progress import status
-    from proxies.validate import stability_by_size
+    from proxies.run.validate import stability_by_size
 
     try:
         per_proxy = [int(x) for x in sizes.split(",")]
@@ -630,12 +569,8 @@ def report(
     strict: bool = STRICT_OPT,
 ) -> None:
     """Write the HTML report of a run (a run whose scenario was edited since gets a warning; --strict: refused)."""
-    from proxies.errors import RunDirError
-    from proxies.files import check_writable
-    from proxies.registry import get_scenario
-    from proxies.report import write_report
-    from proxies.rundir import check_fingerprint, load_record
-
+    from proxies.present.report import write_report
+    from proxies.run.rundir import check_fingerprint, load_record
     if not run_dir.is_dir():
         raise RunDirError(f"Run directory {run_dir} does not exist; train into it with `proxy-sandbox train`.")
     record = load_record(run_dir)
@@ -667,7 +602,7 @@ def bench(
     steps: int = typer.Option(20_000, parser=_count, help="With --sweep: training steps per run."),
 ) -> None:
     """Measure env, physics and PPO throughput side by side (the scenario, the platformer fixture, CartPole)."""
-    from proxies.bench import run_bench
+    from proxies.run.bench import run_bench
 
     if sweep_runs:
         _bench_sweep(scenario, sweep_runs, steps, as_json)
@@ -728,12 +663,8 @@ def suite(
     """
     from rich.progress import BarColumn, TextColumn, TimeElapsedColumn
 
-    from proxies.files import check_writable
-    from proxies.gate import GateConfig
-    from proxies.progress import progress_display
-    from proxies.registry import get_scenario
-    from proxies.suite import build_suite
-
+    from proxies.evaluate.gate import GateConfig
+    from proxies.evaluate.suite import build_suite
     if per_proxy < 1 or per_factor < 1:
         raise ConfigError(f"--per-proxy and --per-factor must be at least 1, got {per_proxy} and {per_factor}.")
     _check_seed(seed)
@@ -752,7 +683,7 @@ def suite(
     if out is not None:
         console.print(f"suite: {built.save(out / 'suite.json', sc)}", soft_wrap=True)
     if png_dir is not None:
-        from proxies.drawing import save_png
+        from proxies.present.drawing import save_png
         from sandbox.render import render_spec
 
         for scene in built.scenes:
@@ -780,12 +711,7 @@ def suite(
 
 def _check_suite_destination(out: Path, sc) -> None:
     """Refuse to write a suite of ``sc`` over a run (or suite) of another scenario, or of another version of it."""
-    from proxies.errors import SuiteMismatchError
-    from proxies.fingerprint import changes, describe_changes
-    from proxies.registry import get_scenario
-    from proxies.rundir import load_record
-    from proxies.schemas import read_json_file
-
+    from proxies.run.rundir import load_record
     if (out / "config.json").is_file():
         record = load_record(out)
         if record.fingerprint is not None:

@@ -56,7 +56,7 @@ class _Strict(BaseModel):
 
 
 class FingerprintModel(_Strict):
-    """What made a run or a suite (:func:`proxies.fingerprint.scenario_fingerprint`)."""
+    """What made a run or a suite (:func:`proxies.scenario.fingerprint.scenario_fingerprint`)."""
 
     scenario: str
     version: str
@@ -66,7 +66,7 @@ class FingerprintModel(_Strict):
 
 
 class GateConfigModel(_Strict):
-    """The gate's settings as a run's config records them (:class:`~proxies.gate.GateConfig`)."""
+    """The gate's settings as a run's config records them (:class:`~proxies.evaluate.gate.GateConfig`)."""
 
     episodes: Annotated[int, Field(ge=2)] = 6
     alpha: Annotated[float, Field(gt=0.0, lt=1.0)] = 0.01
@@ -90,7 +90,7 @@ class EvaluationModel(_Strict):
 
 
 class ConfigFile(_Strict):
-    """``config.json``: the training settings of a run (:class:`~proxies.training.TrainConfig`) and its fingerprint."""
+    """``config.json``: the training settings of a run (:class:`~proxies.run.training.TrainConfig`) and its fingerprint."""
 
     scenario: str
     steps: Annotated[int, Field(ge=1, le=MAX_STEPS)] = 300_000
@@ -110,7 +110,7 @@ class ConfigFile(_Strict):
 
 
 class GateSettings(_Strict):
-    """The gate's settings as a suite records them (:meth:`proxies.gate.GateConfig.to_dict`)."""
+    """The gate's settings as a suite records them (:meth:`proxies.evaluate.gate.GateConfig.to_dict`)."""
 
     test: str | None = None
     episodes: Annotated[int, Field(ge=1)] | None = None
@@ -121,7 +121,7 @@ class GateSettings(_Strict):
 
 
 class SceneModel(_Strict):
-    """One counterfactual scene of a suite (:meth:`proxies.suite.Scene.to_dict`)."""
+    """One counterfactual scene of a suite (:meth:`proxies.evaluate.suite.Scene.to_dict`)."""
 
     id: str
     seed: Annotated[int, Field(ge=0, le=MAX_SEED)]
@@ -136,7 +136,7 @@ class SceneModel(_Strict):
 
 
 class RejectedModel(_Strict):
-    """A gated candidate a suite left out, and why (:attr:`proxies.suite.Suite.rejected`)."""
+    """A gated candidate a suite left out, and why (:attr:`proxies.evaluate.suite.Suite.rejected`)."""
 
     id: str
     interventions: dict[str, Any]
@@ -145,7 +145,7 @@ class RejectedModel(_Strict):
 
 
 class SuiteFile(_Strict):
-    """``suite.json`` (:meth:`proxies.suite.Suite.to_dict`); ``coverage`` is derived and ignored on reading."""
+    """``suite.json`` (:meth:`proxies.evaluate.suite.Suite.to_dict`); ``coverage`` is derived and ignored on reading."""
 
     scenario: str
     scenes: list[SceneModel]
@@ -172,7 +172,7 @@ class Interval(_Strict):
 
 
 class ProbeEntry(_Strict):
-    """One intervention of the critic probe (:meth:`proxies.probe.InterventionProbe.to_dict`)."""
+    """One intervention of the critic probe (:meth:`proxies.evaluate.probe.InterventionProbe.to_dict`)."""
 
     factor: str
     value: Any = None
@@ -187,7 +187,7 @@ class ProbeEntry(_Strict):
 
 
 class ValueProbeModel(_Strict):
-    """The critic probe (:meth:`proxies.probe.ValueProbe.to_dict`)."""
+    """The critic probe (:meth:`proxies.evaluate.probe.ValueProbe.to_dict`)."""
 
     reward: str | None = None
     gamma: float | None = None
@@ -197,7 +197,7 @@ class ValueProbeModel(_Strict):
 
 
 class RelationEntry(_Strict):
-    """A proxy's derived relation (:meth:`proxies.graph.Relation.to_dict`)."""
+    """A proxy's derived relation (:meth:`proxies.scenario.graph.Relation.to_dict`)."""
 
     name: str
     relation: str

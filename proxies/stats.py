@@ -1,4 +1,5 @@
-"""Aggregate statistics over runs: the interquartile mean and stratified percentile bootstrap intervals.
+"""Statistics shared by every stage: the Welch t-test of the gate and the references, and aggregates over
+runs: the interquartile mean and stratified percentile bootstrap intervals.
 
 Follows rliable (Agarwal et al., "Deep Reinforcement Learning at the Edge of the Statistical
 Precipice", NeurIPS 2021): the interquartile mean (IQM) is the 25 % trimmed mean, robust to a few
@@ -13,11 +14,37 @@ depending on ``rliable``, whose install breaks with pandas 3.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 
 import numpy as np
+from scipy import stats
 
-__all__ = ["iqm", "bootstrap_interval", "stratified_bootstrap", "knee"]
+from proxies.errors import ConfigError
+
+__all__ = ["welch_greater", "iqm", "bootstrap_interval", "stratified_bootstrap", "knee"]
+
+
+def welch_greater(a: Sequence[float] | np.ndarray, b: Sequence[float] | np.ndarray) -> float:
+    """One-sided Welch t-test p-value for "mean of ``a`` > mean of ``b``".
+
+    Samples without spread give 0.0 when ``a``'s mean is larger and 1.0 otherwise.
+
+    >>> welch_greater([3.0, 4.0, 5.0], [0.0, 1.0, 2.0]) < 0.05
+    True
+    >>> welch_greater([1.0, 1.0], [1.0, 1.0])
+    1.0
+    """
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    if len(a) < 2 or len(b) < 2:
+        raise ConfigError("A Welch t-test needs at least 2 samples per group.")
+    diff = a.mean() - b.mean()
+    va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
+    se2 = va + vb
+    if se2 <= 1e-24 * max(1.0, diff * diff):
+        return 0.0 if diff > 0 else 1.0
+    df = se2 * se2 / ((va * va / (len(a) - 1) if va else 0.0) + (vb * vb / (len(b) - 1) if vb else 0.0))
+    return float(stats.t.sf(diff / math.sqrt(se2), df))
 
 
 def iqm(values: np.ndarray | Sequence[float]) -> float:

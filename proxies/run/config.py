@@ -1,13 +1,13 @@
 """One run's configuration: everything that changes its result, frozen, hashed into its folder's name.
 
-A :class:`RunConfig` is the training settings (:class:`~proxies.training.TrainConfig`) and the
+A :class:`RunConfig` is the training settings (:class:`~proxies.run.training.TrainConfig`) and the
 evaluation settings (:class:`EvaluationConfig`: suite, gate, attribution and probe). Its
 :attr:`~RunConfig.config_hash` covers both but not the seed, so the seeds of one setting share it,
 and a run directory is keyed by (scenario, config hash, seed)
-(:func:`proxies.rundir.default_run_dir`).
+(:func:`proxies.run.rundir.default_run_dir`).
 
 >>> from proxies.run.config import RunConfig
->>> from proxies.training import TrainConfig
+>>> from proxies.run.training import TrainConfig
 >>> config = RunConfig(TrainConfig("cleaning-robot", steps=100_000, mix=0.03, seed=2))
 >>> RunConfig.from_dict(config.to_dict()) == config
 True
@@ -26,10 +26,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from proxies.errors import ConfigError
-from proxies.gate import GateConfig
-from proxies.probe import PROBE_PAIRS
-from proxies.suite import DEFAULT_PER_PROXY, DEFAULT_ROUNDS
-from proxies.training import TrainConfig
+from proxies.evaluate.gate import GateConfig
+from proxies.evaluate.probe import PROBE_PAIRS
+from proxies.evaluate.suite import DEFAULT_PER_PROXY, DEFAULT_ROUNDS
+from proxies.run.training import TrainConfig
 
 __all__ = ["EvaluationConfig", "RunConfig"]
 
@@ -49,7 +49,7 @@ class EvaluationConfig:
     gate: GateConfig = field(default_factory=GateConfig)
     """The diagnosticity gate's test settings."""
     episodes: int | None = None
-    """Attribution episodes per scene for the agent and random (None: :func:`proxies.agents.episodes_per_scene`)."""
+    """Attribution episodes per scene for the agent and random (None: :func:`proxies.evaluate.agents.episodes_per_scene`)."""
     n_boot: int = 1000
     """Bootstrap resamples of the attribution."""
     probe_pairs: int = PROBE_PAIRS

@@ -21,7 +21,9 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from typing import Any
 from urllib.parse import urlsplit
 
-from proxies.errors import SweepError
+import torch
+
+from proxies.errors import Interrupted, SweepError
 
 __all__ = ["ProcessExecutor", "RayExecutor", "check_backend", "make_executor", "ADDRESS_TIMEOUT"]
 
@@ -48,8 +50,6 @@ def _init_worker() -> None:
     would leave the queue's lock held, and the pool could never shut down); during a job it stops the job
     (:func:`_pool_job`).
     """
-    import torch
-
     torch.set_num_threads(1)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _note_stop)
@@ -57,8 +57,6 @@ def _init_worker() -> None:
 
 def _pool_job(fn: Callable[[Any], Any], job: Any) -> Any:
     """Run ``fn(job)`` in a pool worker with SIGTERM's default action (so the job's own handlers see it)."""
-    from proxies.errors import Interrupted
-
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     try:
         if _STOPPING:
@@ -150,7 +148,7 @@ def _check_address(address: str) -> None:
 
 def _import_ray() -> Any:
     try:
-        import ray
+        import ray  # an optional dependency (the [ray] extra), imported only for --backend ray
     except ImportError:
         raise SweepError(
             "--backend ray needs Ray, which is not installed; install the extra: pip install 'proxy-sandbox[ray]' "
@@ -221,8 +219,6 @@ class RayExecutor:
 
 
 def _ray_job(fn: Callable[[Any], Any], job: Any) -> Any:
-    import torch
-
     torch.set_num_threads(1)
     return fn(job)
 

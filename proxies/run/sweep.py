@@ -1,14 +1,14 @@
 """Sweeps: many runs of one scenario over the training mix α and over seeds, resumable.
 
 Each (α, seed) is a run directory under the sweep's folder, keyed like any run by (scenario, config
-hash, seed) (:func:`proxies.rundir.default_run_dir`). The folder's ``sweep-config.json`` records the
+hash, seed) (:func:`proxies.run.rundir.default_run_dir`). The folder's ``sweep-config.json`` records the
 scenario and the settings; a run again skips finished runs, resumes interrupted ones from their last
 checkpoint and retrains damaged ones. The runs go to an executor (:mod:`proxies.run.executors`);
-:mod:`proxies.present.sweep_report` aggregates them.
+:mod:`proxies.run.aggregate` aggregates them.
 
 >>> from proxies.run.sweep import SweepConfig, parse_mixes
 >>> from proxies.run.config import RunConfig
->>> from proxies.training import TrainConfig
+>>> from proxies.run.training import TrainConfig
 >>> sweep = SweepConfig(RunConfig(TrainConfig("cleaning-robot", steps=50_000)), parse_mixes("0,0.03,1"), seeds=2)
 >>> [(c.train.mix, c.seed) for c in sweep.runs()]
 [(0.0, 0), (0.0, 1), (0.03, 0), (0.03, 1), (1.0, 0), (1.0, 1)]
@@ -31,14 +31,14 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from proxies import pipeline
 from proxies.errors import ConfigError, Interrupted, ProxiesError, RunConfigMismatchError, SweepError
 from proxies.files import check_writable, model_zip_problem, write_atomic, write_json_atomic
-from proxies.progress import progress_display
+from proxies.present.progress import progress_display
+from proxies.run import pipeline
 from proxies.run.config import RunConfig
 from proxies.run.executors import check_backend, make_executor
-from proxies.rundir import default_run_dir
-from proxies.scenario import Scenario
+from proxies.run.rundir import default_run_dir
+from proxies.scenario.scenario import Scenario
 from proxies.schemas import AttributionFile, read_file, read_json_file
 from proxies.signals import exit_code, terminate_raises
 

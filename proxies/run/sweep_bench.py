@@ -20,10 +20,10 @@ from typing import Any
 
 from rich.console import Console
 
-from proxies.registry import get_scenario
 from proxies.run.config import RunConfig
 from proxies.run.sweep import SweepConfig, run_sweep
-from proxies.training import TrainConfig
+from proxies.run.training import TrainConfig
+from proxies.scenario.registry import get_scenario
 
 __all__ = ["bench_sweep"]
 

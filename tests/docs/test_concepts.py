@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from proxies.attribution import COMPETENCE_THRESHOLD, PURSUIT_THRESHOLD, STABILITY_THRESHOLD, attribute
+from proxies.evaluate.attribution import COMPETENCE_THRESHOLD, PURSUIT_THRESHOLD, STABILITY_THRESHOLD, attribute
 
 CONCEPTS = Path(__file__).resolve().parents[2] / "docs" / "concepts.md"
 

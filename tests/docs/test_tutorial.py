@@ -10,7 +10,7 @@ import pytest
 
 import proxies
 from proxies import RandomPolicy
-from proxies.rollout import episode_returns
+from proxies.scenario.rollout import episode_returns
 from sandbox import random_action
 
 TUTORIAL = Path(__file__).resolve().parents[2] / "docs" / "writing-a-scenario.md"

@@ -11,7 +11,7 @@ from pathlib import Path
 import gymnasium as gym
 
 import proxies
-import proxies.registry as registry
+import proxies.scenario.registry as registry
 from proxies import Scenario
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "scenarios"

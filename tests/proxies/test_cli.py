@@ -213,7 +213,7 @@ def test_attribute_checks_its_run_dir_is_writable(tmp_path, monkeypatch):
 
 
 def test_a_full_disk_while_writing_the_report_is_a_typed_error_and_keeps_the_old_report(tmp_path, monkeypatch):
-    from test_report import make_run_dir
+    from fake_run import make_run_dir
 
     import proxies.files as files
 
@@ -385,10 +385,10 @@ def test_a_damaged_attribution_json_names_the_field_and_the_fix(tmp_path, conten
 @pytest.mark.parametrize("damage", ["truncated", "not-a-model", "bad-crc"])
 def test_run_does_not_reuse_a_damaged_model_zip(tmp_path, monkeypatch, damage):
     import proxies
-    import proxies.pipeline as pipeline
+    import proxies.run.pipeline as pipeline
     from proxies.errors import ProxiesError
-    from proxies.rundir import prepare
-    from proxies.training import TrainConfig
+    from proxies.run.rundir import prepare
+    from proxies.run.training import TrainConfig
 
     run = tmp_path / "run"
     prepare(run, TrainConfig("cleaning-robot", steps=256), proxies.get_scenario("cleaning-robot"))
@@ -428,8 +428,8 @@ def _cli(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess
 
 
 def test_a_slug_cannot_move_the_default_run_directory_out_of_runs(tmp_path, monkeypatch):
-    from proxies.rundir import default_run_dir
-    from proxies.training import TrainConfig
+    from proxies.run.rundir import default_run_dir
+    from proxies.run.training import TrainConfig
 
     config = TrainConfig("cleaning-robot", steps=256)
     assert default_run_dir(config, "../../x").parent == Path("runs")
@@ -481,7 +481,7 @@ def test_plain_progress_prints_a_line_per_tenth_and_after_a_silence():
 
     from rich.console import Console
 
-    from proxies.progress import PlainProgress, progress_display, status
+    from proxies.present.progress import PlainProgress, progress_display, status
 
     out = Console(file=io.StringIO(), width=200)
     assert isinstance(progress_display(out), PlainProgress)  # not a terminal: plain lines, not rich's live bars
@@ -500,9 +500,9 @@ def test_plain_progress_prints_a_line_per_tenth_and_after_a_silence():
 
 
 def test_a_stray_file_system_error_is_one_line_naming_the_path(tmp_path, monkeypatch):
-    from test_report import make_run_dir
+    from fake_run import make_run_dir
 
-    import proxies.report as report
+    import proxies.present.report as report
 
     run = make_run_dir(tmp_path)
 

@@ -11,7 +11,7 @@ from run.test_sweep import TINY
 from typer.testing import CliRunner
 
 from proxies.cli import app
-from proxies.pipeline import run
+from proxies.run.pipeline import run
 
 runner = CliRunner()
 

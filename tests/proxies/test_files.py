@@ -110,10 +110,10 @@ def test_writing_under_a_file_or_onto_a_folder_is_a_typed_error(tmp_path):
 def test_every_writer_goes_through_the_atomic_writer(tmp_path, monkeypatch):
     """Each kind of file the tool writes fails as one typed error on a full disk, the previous file intact."""
     import proxies
-    from proxies.drawing import draw_graph, new_figure, save_figure, save_gif, save_png
-    from proxies.report import draw_weights
-    from proxies.rundir import write_json
-    from proxies.suite import Suite
+    from proxies.evaluate.suite import Suite
+    from proxies.present.drawing import draw_graph, new_figure, save_figure, save_gif, save_png
+    from proxies.present.report import draw_weights
+    from proxies.run.rundir import write_json
 
     robot = proxies.get_scenario("cleaning-robot")
     image = np.zeros((8, 8, 3), dtype=np.uint8)
@@ -138,9 +138,9 @@ def test_every_writer_goes_through_the_atomic_writer(tmp_path, monkeypatch):
 
 
 def test_the_report_is_written_atomically(tmp_path, monkeypatch):
-    from test_report import make_run_dir
+    from fake_run import make_run_dir
 
-    from proxies.report import write_report
+    from proxies.present.report import write_report
 
     run = make_run_dir(tmp_path)
     first = write_report(run).read_text()
@@ -205,7 +205,7 @@ _SLOW_SAVE = textwrap.dedent(
     """
     import sys, time
     import proxies.files as files
-    from proxies.training import quiet_torch_cache
+    from proxies.run.training import quiet_torch_cache
     quiet_torch_cache()
     from stable_baselines3 import PPO
 
@@ -262,7 +262,7 @@ def test_kill_9_during_the_model_save_leaves_the_previous_model_intact(tmp_path)
 def test_save_model_writes_a_loadable_zip(tmp_path):
     from stable_baselines3 import PPO
 
-    from proxies.training import quiet_torch_cache
+    from proxies.run.training import quiet_torch_cache
 
     quiet_torch_cache()
     model = PPO("MlpPolicy", "CartPole-v1", n_steps=64, batch_size=64, device="cpu")

@@ -17,16 +17,16 @@ from typing import Any
 
 import numpy as np
 import pytest
+from fake_run import make_run_dir
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_report import make_run_dir
 
 import proxies
 from proxies.errors import ProxiesError
-from proxies.report import write_report
-from proxies.rundir import load_record, prepare, read_json
-from proxies.suite import Suite
-from proxies.training import TrainConfig
+from proxies.evaluate.suite import Suite
+from proxies.present.report import write_report
+from proxies.run.rundir import load_record, prepare, read_json
+from proxies.run.training import TrainConfig
 from sandbox import SceneSpec, World
 from sandbox.errors import SandboxError
 

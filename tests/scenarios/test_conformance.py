@@ -23,9 +23,9 @@ from stable_baselines3.common.vec_env import DummyVecEnv
 
 import proxies
 from proxies import ConfigError, RandomPolicy, Scenario
-from proxies.registry import ENTRY_POINT_GROUP
-from proxies.rollout import episode_returns, play
-from proxies.vecenv import SandboxVecEnv
+from proxies.run.vecenv import SandboxVecEnv
+from proxies.scenario.registry import ENTRY_POINT_GROUP
+from proxies.scenario.rollout import episode_returns, play
 from sandbox import SandboxEnv, SandboxError, SceneSpec, SpecError, random_action
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "scenarios"

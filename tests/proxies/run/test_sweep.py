@@ -14,11 +14,11 @@ from rich.console import Console
 
 from proxies import get_scenario
 from proxies.errors import ConfigError, RunConfigMismatchError, SweepError
-from proxies.gate import GateConfig
+from proxies.evaluate.gate import GateConfig
 from proxies.run.config import EvaluationConfig, RunConfig
 from proxies.run.executors import RayExecutor, make_executor
 from proxies.run.sweep import SweepConfig, _claim, check_workers, load_sweep, parse_mixes, run_state, run_sweep
-from proxies.training import TrainConfig
+from proxies.run.training import TrainConfig
 
 TINY = RunConfig(
     TrainConfig("cleaning-robot", steps=1024, n_envs=2, checkpoint_every=512,
