@@ -168,6 +168,7 @@ class RayExecutor:
         self._own = not ray.is_initialized()
         if address is not None:
             _check_address(address)
+        self._handlers = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
         if self._own:
             options: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False}
             if address is None:
@@ -213,9 +214,13 @@ class RayExecutor:
         return left
 
     def close(self) -> None:
-        """Shut a Ray started here down (a cluster given by address is left running)."""
+        """Shut a Ray started here down (a cluster given by address is left running), and give the driver back
+        the SIGINT and SIGTERM handlers that ``ray.init`` replaced."""
         if self._own:
             self._ray.shutdown()
+        for signum, handler in self._handlers.items():
+            if handler is not None:
+                signal.signal(signum, handler)
 
 
 def _ray_job(fn: Callable[[Any], Any], job: Any) -> Any:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -136,12 +137,14 @@ def test_a_tiny_sweep_gives_identical_runs_on_the_process_pool_and_on_ray_and_re
 
     pytest.importorskip("ray", reason="Ray is not installed (pip install 'proxy-sandbox[ray]'): the Ray half is skipped")
     short = tempfile.mkdtemp(prefix="ray")  # Ray's sockets need a short path; removed below
+    handlers = [signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)]
     try:
         run_sweep(scenario, "cleaning-robot", sweep, tmp_path / "ray", backend="ray", workers=2, console=quiet,
                   report=False, executor_options={"temp_dir": short})
     finally:
         shutil.rmtree(short, ignore_errors=True)
     assert _results(tmp_path / "ray") == pool
+    assert [signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)] == handlers  # ray.init's are gone
 
     # a truncated model.zip is reported and trained again; the finished run is skipped
     damaged = next(iter(sorted((tmp_path / "process").glob("*/model.zip"))))
