@@ -224,12 +224,8 @@ class World:
         """Count the contacts and entries noted during the step; take captured, picked, eaten and
         opened entities out of the scene."""
         removed = False
-        for source, (a, b) in self._pending:
-            if source == AGENT:
-                removed |= self._agent_touched(*((a, b) if a in self._agent_tags else (b, a)))
-            else:
-                sensor_first = a.collision_type == REGION and b.collision_type != REGION
-                removed |= self._region_touched(*((a, b) if sensor_first else (b, a)))
+        for source, (a, b) in self._pending:  # shapes in their handler's order: the agent's or the region's first
+            removed |= self._agent_touched(a, b) if source == AGENT else self._region_touched(a, b)
         self._pending.clear()
         if removed:
             self._index_bodies()
@@ -238,7 +234,7 @@ class World:
 
     def _agent_touched(self, mine: pymunk.Shape, other: pymunk.Shape) -> bool:
         index = self._owner.get(other)
-        if index is None or other.collision_type == REGION or not self._present[index]:
+        if index is None or not self._present[index]:
             return False
         entity, events = self.spec.entities[index], self.events
         for tag in self._agent_tags[mine]:
