@@ -279,13 +279,21 @@ class SandboxEnv(gym.Env[np.ndarray, np.ndarray]):
     def step(self, action: np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
         """Drive for one agent step; the reward is the chosen reward's increment."""
         obs, reward, terminated, truncated = self.advance(action)
+        return obs, reward, terminated, truncated, self.step_info(ended=terminated or truncated)
+
+    def step_info(self, *, ended: bool = False) -> StepInfo:
+        """The last step's ``info``, as :meth:`step` returns it (with ``ended``, the episode's returns too).
+
+        After :meth:`advance`, which builds none, this builds the info of the step it took: the rollout
+        engine asks for it only at an episode's end.
+        """
         values, last = self._last, self._before
         info = StepInfo(zip(self._measure_keys, values))
         for key, i in self._rewards:
             info[key] = values[i] - last[i]
-        if terminated or truncated:
+        if ended:
             info["episode_returns"] = self.episode_returns()
-        return obs, reward, terminated, truncated, info
+        return info
 
     def advance(self, action: np.ndarray) -> tuple[np.ndarray, float, bool, bool]:
         """:meth:`step` without its ``info`` (what a vectorised env that keeps its own statistics needs):

@@ -193,17 +193,22 @@ class World:
         if self.agent is not None:
             self._row_of[self._agent_index] = self._agent_row
         self._where.clear()
+        floats = self._buffer._float_arr
+        floats.num = 0
+        _each_body(self.space._space, _BATCHED, self._batched)  # sizes pymunk's buffer to every body's state
+        self._state = np.frombuffer(_ffi.buffer(floats.arr, _FLOAT_BYTES * floats.num), dtype=np.float64).reshape(-1, 5)
+        """Every body's ``(x, y, angle, vx, vy)``, in pymunk's order: a view of pymunk's buffer, which each read
+        overwrites. The buffer does not move, since bodies are only ever removed, and each removal re-indexes."""
+        self._agent_state = self._state[self._agent_row] if self.agent is not None else None
         self._read_state()
 
     def _read_state(self) -> None:
-        """Read every body's state with one batched call (the agent's row, the moving entities' rows)."""
-        floats = self._buffer._float_arr
-        floats.num = 0
+        """Read every body's state with one batched call, into ``_state`` (and the agent's row into ``agent.state``)."""
+        self._buffer._float_arr.num = 0
         _each_body(self.space._space, _BATCHED, self._batched)  # = pymunk.batch.get_space_bodies(space, _STATE, buffer)
-        state = np.frombuffer(_ffi.buffer(floats.arr, _FLOAT_BYTES * floats.num), dtype=np.float64).reshape(-1, 5)
-        if self.agent is not None:
-            self.agent.state = tuple(state[self._agent_row].tolist())
-        self._state, self._stale = state, True
+        if self._agent_state is not None:
+            self.agent.state = tuple(self._agent_state.tolist())  # type: ignore[union-attr]
+        self._stale = True
 
     def _refresh(self) -> np.ndarray:
         """Bring every entity's centre up to date with the last read (done only when asked for)."""
@@ -219,12 +224,8 @@ class World:
         """Count the contacts and entries noted during the step; take captured, picked, eaten and
         opened entities out of the scene."""
         removed = False
-        for source, (a, b) in self._pending:
-            if source == AGENT:
-                removed |= self._agent_touched(*((a, b) if a in self._agent_tags else (b, a)))
-            else:
-                sensor_first = a.collision_type == REGION and b.collision_type != REGION
-                removed |= self._region_touched(*((a, b) if sensor_first else (b, a)))
+        for source, (a, b) in self._pending:  # shapes in their handler's order: the agent's or the region's first
+            removed |= self._agent_touched(a, b) if source == AGENT else self._region_touched(a, b)
         self._pending.clear()
         if removed:
             self._index_bodies()
@@ -233,7 +234,7 @@ class World:
 
     def _agent_touched(self, mine: pymunk.Shape, other: pymunk.Shape) -> bool:
         index = self._owner.get(other)
-        if index is None or other.collision_type == REGION or not self._present[index]:
+        if index is None or not self._present[index]:
             return False
         entity, events = self.spec.entities[index], self.events
         for tag in self._agent_tags[mine]:

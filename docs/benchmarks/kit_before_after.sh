@@ -15,7 +15,10 @@ git -C "$ROOT" worktree add --quiet --detach "$WORK/before" "$BEFORE"
 bench() {  # $1: tag, $2: tree
   (cd "$2" && PYTHONPATH="$2" SB3_LOGDIR="$WORK/sb3" "$PY" -c "
 import json, sys
-from proxies.run.bench import run_bench
+try:
+    from proxies.run.bench import run_bench
+except ImportError:  # the before-tree, whose proxies/ was flat
+    from proxies.bench import run_bench
 r = run_bench(steps=$STEPS, repeats=3)
 print(json.dumps({'tree': '$1', **{k: round(v, 4) for k, v in r.items() if isinstance(v, float)}}))
 " 2>/dev/null)

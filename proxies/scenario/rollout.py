@@ -93,6 +93,7 @@ def play(
         raise ValueError(f"play needs one seed per spec, got {len(specs)} specs and {len(seeds)} seeds")
     limit = scenario.max_steps if steps is None else min(int(steps), scenario.max_steps)
     envs = [scenario.make_env(**(env or {})) for _ in specs]
+    sandbox = [isinstance(e, SandboxEnv) for e in envs]
     policies = [make_policy() for _ in specs]
     batch = getattr(policies[0], "act_batch", None) if policies else None
     obs, starts, ends, first = [], [], [], []
@@ -115,13 +116,19 @@ def play(
             actions = [policies[i].act(obs[i], envs[i].world) for i in active]
         going = []
         for i, action in zip(active, actions):
-            obs[i], reward, terminated[i], truncated, ends[i] = envs[i].step(action)
+            e = envs[i]
+            if sandbox[i]:  # a SandboxEnv builds no info but the last step's (below)
+                obs[i], reward, terminated[i], truncated = e.advance(action)
+            else:
+                obs[i], reward, terminated[i], truncated, ends[i] = e.step(action)
             rewards[i].append(float(reward))
             done = terminated[i] or truncated or len(rewards[i]) == limit
             if watch is not None:
-                watch(i, envs[i], obs[i], done)
+                watch(i, e, obs[i], done)
             if not done:
                 going.append(i)
+            elif sandbox[i]:
+                ends[i] = e.step_info(ended=terminated[i] or truncated)
         active = going
         if not active:
             break

@@ -123,6 +123,18 @@ def test_episode_returns_come_only_with_the_last_step(env):
     assert ["episode_returns" in info for info in infos] == [False] * 11 + [True]
 
 
+def test_step_info_after_advance_is_the_info_step_returns(env):
+    stepped = SandboxEnv(TinyTask())
+    env.reset(seed=1, options={"factors": {"dust": 3}})
+    stepped.reset(seed=1, options={"factors": {"dust": 3}})
+    for n in range(1, 13):
+        *_, terminated, truncated, info = stepped.step(EAST)
+        env.advance(EAST)
+        assert env.step_info(ended=terminated or truncated) == info
+        assert ("episode_returns" in info) == (n == 12)
+    assert env.step_info() == {k: v for k, v in info.items() if k != "episode_returns"}
+
+
 def test_same_seed_gives_the_same_scene_and_observations(env):
     other = SandboxEnv(TinyTask())
     a, _ = env.reset(seed=3, options={"factors": {"dust": 4}})
