@@ -5,7 +5,7 @@ Examples
 >>> from sandbox import Body, Platformer, SceneSpec, World
 >>> ground = Body(x=1.0, y=0.5, shape="box", size=(2.0, 1.0), motion="static", tags=("ground",))
 >>> world = World(SceneSpec(width=4.0, height=3.0, entities=(Platformer(x=0.5, y=1.35), ground)))
->>> [round(h, 2) for h in ground_heights(world, (0.5, 2.0), depth=2.0)]  # ground, then a drop
+>>> [round(h, 1) for h in ground_heights(world, (0.5, 2.0), depth=2.0)]  # ground, then a drop
 [0.0, -1.0]
 """
 
