@@ -7,6 +7,7 @@ import dataclasses
 import json
 
 import pytest
+from test_sweep import TINY
 from typer.testing import CliRunner
 
 from proxies import get_scenario
@@ -15,8 +16,6 @@ from proxies.errors import ConfigError
 from proxies.run.config import RunConfig
 from proxies.run.reproduce import REPRODUCTIONS, reproduce, reproduction, seed_rows
 from proxies.run.sweep import SWEEP_CONFIG, SweepConfig
-
-from test_sweep import TINY
 
 runner = CliRunner()
 
