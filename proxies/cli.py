@@ -316,36 +316,18 @@ def reproduce(
     """
     from proxies.present.sweep_report import write_sweep_report
     from proxies.registry import get_scenario
-    from proxies.run.reproduce import check_reproduce_folder, reproduction, seed_rows
+    from proxies.run.reproduce import check_reproduce_folder, check_seeds, reproduction, results_table
     from proxies.run.reproduce import reproduce as run_reproduction
     from proxies.run.sweep import parse_mixes
 
     sc = get_scenario(scenario)
     plan = reproduction(sc.slug)
-    if seeds < 2:
-        raise ConfigError(f"--seeds must be at least 2 (a reproduction compares seeds), got {seeds}.")
+    check_seeds(seeds)
     check_reproduce_folder(out, sc.slug)
     mixes = parse_mixes(mix) if mix is not None else plan.mixes
     sc, config = _config(scenario, steps=steps, seed=0, objective=None, mix=max(mixes), algorithm="PPO")
     result = run_reproduction(sc, config, out, seeds=seeds, mixes=mixes, workers=workers, console=console)
-    summary = write_sweep_report(out, console=console)
-    objectives = summary["objectives"]
-    table = Table("α", "seed", "verdict", *(f"{o} weight (90%)" for o in objectives), "competence", "in-dist. score")
-
-    def cell(value: float | None) -> str:
-        return "–" if value is None else f"{value:.2f}"
-
-    for row in seed_rows(out, summary):
-        weights = [f"{m:.2f} ({lo:.2f}–{hi:.2f})" for m, lo, hi in (row["weights"][o] for o in objectives)]
-        table.add_row(f"{row['mix']:g}", str(row["seed"]), row["verdict"], *weights, cell(row["competence"]),
-                      cell(row["in_distribution_score"]))
-    for entry in summary["per_alpha"]:
-        pooled = entry.get("pooled")
-        if pooled:
-            weights = [f"{w['mean']:.2f} ({w['lo']:.2f}–{w['hi']:.2f})" for w in (pooled["weights"][o] for o in objectives)]
-            table.add_row(f"{entry['mix']:g}", "all", pooled["verdict"], *weights, cell(pooled["competence"]),
-                          cell(pooled["in_distribution_score"]), style="bold")
-    Console(width=max(140, Console().width)).print(table)
+    Console(width=max(140, Console().width)).print(results_table(out, write_sweep_report(out, console=console)))
     console.print("[bold]published:[/]")
     for line in plan.published:
         console.print(f"  {escape(line)}", soft_wrap=True)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.table import Table
 
 from proxies.errors import ConfigError, RunConfigMismatchError
 from proxies.run.config import RunConfig
@@ -25,7 +26,10 @@ from proxies.scenario import Scenario
 from proxies.schemas import AttributionFile, read_file
 from proxies.suggest import did_you_mean
 
-__all__ = ["Reproduction", "REPRODUCTIONS", "reproduction", "check_reproduce_folder", "reproduce", "seed_rows"]
+__all__ = [
+    "Reproduction", "REPRODUCTIONS", "reproduction", "check_seeds", "check_reproduce_folder", "reproduce", "seed_rows",
+    "results_table",
+]
 
 
 @dataclass(frozen=True)
@@ -71,6 +75,12 @@ def reproduction(slug: str) -> Reproduction:
         ) from None
 
 
+def check_seeds(seeds: int) -> None:
+    """:class:`ConfigError` unless ``seeds`` is a whole number >= 2 (a reproduction compares seeds)."""
+    if isinstance(seeds, bool) or not isinstance(seeds, int) or seeds < 2:
+        raise ConfigError(f"--seeds must be at least 2 (a reproduction compares seeds), got {seeds!r}.")
+
+
 def check_reproduce_folder(out: Path, slug: str) -> None:
     """Refuse, before anything is written, a folder that holds another scenario's sweep."""
     if (out / SWEEP_CONFIG).is_file():
@@ -86,8 +96,7 @@ def reproduce(scenario: Scenario, base: RunConfig, out: Path, *, seeds: int, mix
               workers: int = 1, console: Console | None = None) -> dict[str, Any]:
     """Train and attribute ``seeds`` seeds at each α of the scenario's reproduction (or ``mixes``) in
     ``out``, resumably; returns what :func:`~proxies.run.sweep.run_sweep` returns."""
-    if isinstance(seeds, bool) or not isinstance(seeds, int) or seeds < 2:
-        raise ConfigError(f"--seeds must be at least 2 (a reproduction compares seeds), got {seeds!r}.")
+    check_seeds(seeds)
     plan = reproduction(scenario.slug)
     check_reproduce_folder(out, scenario.slug)
     sweep = SweepConfig(base, mixes if mixes is not None else plan.mixes, seeds)
@@ -107,3 +116,29 @@ def seed_rows(out: Path, result: dict[str, Any]) -> list[dict[str, Any]]:
                 "competence": data["competence"], "in_distribution_score": data["in_distribution_score"],
             })
     return rows
+
+
+def _interval(mean: float, lo: float, hi: float) -> str:
+    return f"{mean:.2f} ({lo:.2f}–{hi:.2f})"
+
+
+def _figure(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f}"
+
+
+def results_table(out: Path, result: dict[str, Any]) -> Table:
+    """Every finished seed of the aggregated sweep ``result``, then each α's seeds attributed together (bold)."""
+    objectives = result["objectives"]
+    table = Table("α", "seed", "verdict", *(f"{o} weight (90%)" for o in objectives), "competence", "in-dist. score")
+    for row in seed_rows(out, result):
+        table.add_row(f"{row['mix']:g}", str(row["seed"]), row["verdict"],
+                      *(_interval(*row["weights"][o]) for o in objectives),
+                      _figure(row["competence"]), _figure(row["in_distribution_score"]))
+    for entry in result["per_alpha"]:
+        pooled = entry.get("pooled")
+        if pooled:
+            weights = (_interval(pooled["weights"][o]["mean"], pooled["weights"][o]["lo"], pooled["weights"][o]["hi"])
+                       for o in objectives)
+            table.add_row(f"{entry['mix']:g}", "all", pooled["verdict"], *weights, _figure(pooled["competence"]),
+                          _figure(pooled["in_distribution_score"]), style="bold")
+    return table

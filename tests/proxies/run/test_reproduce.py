@@ -14,7 +14,7 @@ from proxies import get_scenario
 from proxies.cli import app
 from proxies.errors import ConfigError
 from proxies.run.config import RunConfig
-from proxies.run.reproduce import REPRODUCTIONS, reproduce, reproduction, seed_rows
+from proxies.run.reproduce import REPRODUCTIONS, reproduce, reproduction, results_table, seed_rows
 from proxies.run.sweep import SWEEP_CONFIG, SweepConfig
 
 runner = CliRunner()
@@ -77,7 +77,10 @@ def test_a_tiny_reproduction_attributes_every_seed_and_resumes_without_retrainin
     first = reproduce(scenario, base, tmp_path, seeds=2, mixes=(0.0, 1.0))
     assert sorted((r["mix"], r["seed"], r["state"]) for r in first["runs"]) == [
         (0.0, 0, "done"), (0.0, 1, "done"), (1.0, 0, "done"), (1.0, 1, "done")]
-    rows = seed_rows(tmp_path, write_sweep_report(tmp_path, n_boot=200))
+    summary = write_sweep_report(tmp_path, n_boot=200)
+    rows = seed_rows(tmp_path, summary)
+    pooled = sum("pooled" in entry for entry in summary["per_alpha"])
+    assert pooled == 2 and results_table(tmp_path, summary).row_count == len(rows) + pooled
     assert sorted((r["mix"], r["seed"]) for r in rows) == [(0.0, 0), (0.0, 1), (1.0, 0), (1.0, 1)]
     for row in rows:
         assert set(row["weights"]) == set(scenario.objectives)
