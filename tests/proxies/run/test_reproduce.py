@@ -85,5 +85,7 @@ def test_a_tiny_reproduction_attributes_every_seed_and_resumes_without_retrainin
     for row in rows:
         assert set(row["weights"]) == set(scenario.objectives)
         assert all(lo <= mean <= hi for mean, lo, hi in row["weights"].values())
+    trained = {p: p.stat().st_mtime_ns for p in tmp_path.glob("*/model.zip")}
     again = reproduce(scenario, base, tmp_path, seeds=2, mixes=(0.0, 1.0))
-    assert all(r["state"] == "skipped" for r in again["runs"]), again["runs"]
+    assert all(r["state"] == "done" for r in again["runs"]) and len(trained) == 4
+    assert {p: p.stat().st_mtime_ns for p in tmp_path.glob("*/model.zip")} == trained  # nothing trained again
