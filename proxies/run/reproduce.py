@@ -12,6 +12,7 @@ scenario (:data:`REPRODUCTIONS`), so it resumes, skips and retrains exactly as a
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -81,15 +82,28 @@ def check_seeds(seeds: int) -> None:
         raise ConfigError(f"--seeds must be at least 2 (a reproduction compares seeds), got {seeds!r}.")
 
 
+def _run_scenarios(out: Path) -> set[str]:
+    """The scenarios of the run directories directly in ``out`` (their ``config.json``; unreadable ones skipped)."""
+    found = set()
+    for config in out.glob("*/config.json"):
+        try:
+            data = json.loads(config.read_text())
+        except (OSError, ValueError):
+            continue
+        if isinstance(data, dict) and isinstance(data.get("scenario"), str):
+            found.add(data["scenario"])
+    return found
+
+
 def check_reproduce_folder(out: Path, slug: str) -> None:
-    """Refuse, before anything is written, a folder that holds another scenario's sweep."""
-    if (out / SWEEP_CONFIG).is_file():
-        theirs, _ = load_sweep(out)
-        if theirs != slug:
-            raise RunConfigMismatchError(
-                f"--out {out} holds the runs of {theirs!r}, not {slug!r}; give another --out for this reproduction "
-                "(nothing was changed there)."
-            )
+    """Refuse, before anything is written, a folder that holds another scenario's sweep or runs."""
+    theirs = {load_sweep(out)[0]} if (out / SWEEP_CONFIG).is_file() else set()
+    others = sorted((theirs | _run_scenarios(out)) - {slug}) if out.is_dir() else []
+    if others:
+        raise RunConfigMismatchError(
+            f"--out {out} holds the runs of {', '.join(map(repr, others))}, not {slug!r}; give another --out for "
+            "this reproduction (nothing was changed there)."
+        )
 
 
 def reproduce(scenario: Scenario, base: RunConfig, out: Path, *, seeds: int, mixes: tuple[float, ...] | None = None,

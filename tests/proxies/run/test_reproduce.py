@@ -52,6 +52,15 @@ def test_a_folder_of_another_scenarios_runs_is_refused_and_left_as_it_was(tmp_pa
     assert {p: p.read_bytes() if p.is_file() else None for p in out.rglob("*")} == before
 
 
+def test_a_folder_of_another_scenarios_run_directories_is_refused(tmp_path):
+    run = tmp_path / "out" / "cleaning-robot-0123abcd-s0"
+    run.mkdir(parents=True)
+    (run / "config.json").write_text(json.dumps({"scenario": "cleaning-robot"}))
+    result, output = invoke("reproduce", "coin-run", "--out", str(tmp_path / "out"))
+    assert result.exit_code == 2 and "holds the runs of 'cleaning-robot', not 'coin-run'" in output
+    assert sorted(p.name for p in (tmp_path / "out").rglob("*")) == ["cleaning-robot-0123abcd-s0", "config.json"]
+
+
 def test_reproduction_of_a_scenario_without_one_names_those_there_are():
     with pytest.raises(ConfigError, match="did you mean 'coin-run'"):
         reproduction("coin-runs")
