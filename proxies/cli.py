@@ -294,6 +294,44 @@ def sweep_report(
     _print_sweep(write_sweep_report(out, console=console, pooled=pooled), out)
 
 
+@app.command()
+@_guard
+def reproduce(
+    scenario: str = SCENARIO_ARG,
+    out: Path = typer.Option(..., help="The reproduction's folder: one run directory per (α, seed), and the sweep's report."),
+    seeds: int = typer.Option(5, help="Seeds per α (at least 2)."),
+    steps: int = typer.Option(1_000_000, help="Environment steps per agent."),
+    mix: str | None = typer.Option(None, help="Training mixes α, comma-separated (default: the published grid's)."),
+    workers: int = typer.Option(1, help="Runs at once (one CPU and one torch thread each)."),
+) -> None:
+    """Reproduce a published result (coin-run, cheese-maze): train seeds at each α, attribute each seed and
+    each α's seeds together, and print the seeds' verdicts and weights beside the published figures.
+
+    Run again, it skips finished runs and resumes interrupted ones (it is a sweep: see `sweep`).
+    """
+    from proxies.present.sweep_report import write_sweep_report
+    from proxies.registry import get_scenario
+    from proxies.run.reproduce import check_reproduce_folder, check_seeds, reproduction, results_table
+    from proxies.run.reproduce import reproduce as run_reproduction
+    from proxies.run.sweep import parse_mixes
+
+    sc = get_scenario(scenario)
+    plan = reproduction(sc.slug)
+    check_seeds(seeds)
+    check_reproduce_folder(out, sc.slug)
+    mixes = parse_mixes(mix) if mix is not None else plan.mixes
+    sc, config = _config(scenario, steps=steps, seed=0, objective=None, mix=max(mixes), algorithm="PPO")
+    result = run_reproduction(sc, config, out, seeds=seeds, mixes=mixes, workers=workers, console=console)
+    Console(width=max(140, Console().width)).print(results_table(out, write_sweep_report(out, console=console)))
+    console.print("[bold]published:[/]")
+    for line in plan.published:
+        console.print(f"  {escape(line)}", soft_wrap=True)
+    failed = [row for row in result["runs"] if row["state"] == "failed"]
+    if failed:
+        console.print(f"[bold red]{len(failed)} run(s) failed[/]; run the command again to retry them.")
+        raise typer.Exit(code=1)
+
+
 def _check_sweep_folder(out: Path) -> None:
     """A sweep's folder that can be written, else a typed error before any work."""
     from proxies.run.sweep import load_sweep

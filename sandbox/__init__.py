@@ -9,7 +9,7 @@ attribution; see :mod:`proxies` for that.
 
 from sandbox.actions import describe_space, parse_action, random_action
 from sandbox.appearance import COLOURS, Appearance
-from sandbox.bodies import COMPASS, RUN_AND_JUMP, AgentBody, AgentControl, Driver, Platformer, Tool
+from sandbox.bodies import COMPASS, RUN_AND_JUMP, AgentBody, AgentControl, Driver, GridWalker, Platformer, Tool
 from sandbox.entities import Body, Consumable, Entity, Lock, Pickup, Region, Wall, entity_kinds, register_kind
 from sandbox.env import SandboxEnv
 from sandbox.errors import ActionError, GeometryError, MeasurementError, ObservationError, SandboxError, SpecError
@@ -43,6 +43,7 @@ __all__ = [
     "MeasurementError",
     "ObservationError",
     "Pickup",
+    "GridWalker",
     "Platformer",
     "Region",
     "SandboxEnv",

@@ -14,7 +14,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from sandbox.appearance import COLOURS
-from sandbox.bodies import Driver, Platformer
+from sandbox.bodies import Driver, GridWalker, Platformer
 from sandbox.entities import Body, Region, Wall
 from sandbox.spec import SceneSpec
 
@@ -77,6 +77,8 @@ def _draw(spec: SceneSpec, poses: Sequence[tuple[float, float, float] | None], s
                 draw.polygon([px(*p) for p in _rotate(part, x, y, heading)], fill=COLOURS["gold"])
             tip = _rotate([(entity.radius * 0.7, 0.0)], x, y, heading)[0]
             draw.line((px(x, y), px(*tip)), fill=COLOURS["white"], width=max(1, int(scale / 24)))
+        elif isinstance(entity, GridWalker):
+            disc(pose[0], pose[1], entity.radius, colour)
         elif isinstance(entity, Platformer):
             x, y, _ = pose
             w, h = entity.width / 2, entity.height / 2

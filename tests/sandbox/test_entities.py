@@ -26,6 +26,7 @@ from sandbox import (
     Consumable,
     Driver,
     Entity,
+    GridWalker,
     Lock,
     Pickup,
     Platformer,
@@ -94,7 +95,7 @@ TOP_DOWN = {
 """One of every top-down kind and variant, each in a 4 m x 3 m room with ``DRIVER``."""
 
 
-def _room(*entities, driver: Driver = DRIVER) -> SceneSpec:
+def _room(*entities, driver: Driver | GridWalker = DRIVER) -> SceneSpec:
     return SceneSpec(width=4.0, height=3.0, entities=(*Wall.around(4.0, 3.0), driver, *entities))
 
 
@@ -111,6 +112,7 @@ SCENES = {
     "driver-world-frame": _room(driver=Driver(x=2.0, y=1.5, heading=2.0, frame="world", max_speed=1.0, radius=0.2)),
     "driver-commands": _room(Body(x=2.0, y=1.5), driver=Driver(x=1.0, y=1.5, commands=COMPASS, tags=("agent", "me"))),
     "platformer": _stage(Pickup(x=2.0, y=0.9, tags=("coin",)), Body(x=3.5, y=1.0, shape="box", size=(0.5, 0.5), motion="static")),
+    "walker-commands": _room(Body(x=2.0, y=1.5), driver=GridWalker(x=1.0, y=1.5, commands=COMPASS, step=0.3)),
     "platformer-commands": _stage(body=Platformer(x=1.0, y=1.0, commands=RUN_AND_JUMP, width=0.4, jump_speed=5.0)),
 }
 
@@ -160,7 +162,7 @@ def test_every_builtin_kind_is_covered_here():
     covered = {type(e).kind for spec in SCENES.values() for e in spec.entities}
     builtin = {kind for kind, cls in entity_kinds().items() if cls.__module__.startswith("sandbox.")}
     assert builtin - covered == set()
-    assert {"body", "wall", "region", "pickup", "consumable", "lock", "driver", "platformer", "test_crate"} <= covered
+    assert {"body", "wall", "region", "pickup", "consumable", "lock", "driver", "platformer", "walker", "test_crate"} <= covered
 
 
 @pytest.mark.parametrize("motion", ["static", "dynamic", "kinematic"])
