@@ -309,8 +309,7 @@ def reproduce(
 
     Run again, it skips finished runs and resumes interrupted ones (it is a sweep: see `sweep`).
     """
-    from proxies.present.sweep_report import write_sweep_report
-    from proxies.registry import get_scenario
+    from proxies.run.aggregate import write_sweep_report
     from proxies.run.reproduce import check_reproduce_folder, check_seeds, reproduction, results_table
     from proxies.run.reproduce import reproduce as run_reproduction
     from proxies.run.sweep import parse_mixes

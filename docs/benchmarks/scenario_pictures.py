@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from proxies import get_scenario
-from proxies.drawing import draw_graph, save_png
+from proxies.present.drawing import draw_graph, save_png
 
 COUNTERFACTUAL = {"cheese-maze": {"corner_size": 5}, "coin-run": {"coin": 0.04, "start": 0.35}}
 """The intervention shown beside the training scene: the cheese anywhere; the coin behind the runner."""

@@ -23,7 +23,7 @@ from rich.table import Table
 from proxies.errors import ConfigError, RunConfigMismatchError
 from proxies.run.config import RunConfig
 from proxies.run.sweep import SWEEP_CONFIG, SweepConfig, load_sweep, run_sweep
-from proxies.scenario import Scenario
+from proxies.scenario.scenario import Scenario
 from proxies.schemas import AttributionFile, read_file
 from proxies.suggest import did_you_mean
 

@@ -77,7 +77,7 @@ def test_reproduce_refuses_fewer_than_two_seeds_before_any_work(tmp_path):
 
 @pytest.mark.slow
 def test_a_tiny_reproduction_attributes_every_seed_and_resumes_without_retraining(tmp_path):
-    from proxies.present.sweep_report import write_sweep_report
+    from proxies.run.aggregate import write_sweep_report
 
     scenario = get_scenario("cheese-maze")
     gate = dataclasses.replace(TINY.evaluation.gate, episodes=12)  # binary outcomes: enough episodes to be significant
