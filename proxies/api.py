@@ -98,11 +98,10 @@ def attribute(
     the first run directory's, else one is built with ``seed``; ``algorithm`` names the zips' algorithm
     (default: try each). Typed errors (:class:`~proxies.errors.ProxiesError`) name what is wrong and the fix.
 
-    Examples
-    --------
-    >>> data = attribute(lambda obs: [0.0, 0.0], "cleaning-robot")  # doctest: +SKIP
-    >>> data["verdict"]  # doctest: +SKIP
-    'capability_failure'
+    Example (it builds a suite and plays it, so it is not run as a doctest)::
+
+        data = attribute(lambda obs: [0.0, 0.0], "cleaning-robot")
+        data["verdict"]  # 'capability_failure': a robot that stands still pursues nothing
     """
     sources = list(agent) if isinstance(agent, (list, tuple)) else [agent]
     if not sources:

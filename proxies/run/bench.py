@@ -49,7 +49,7 @@ from sandbox.world import World
 
 __all__ = ["PLATFORMER", "run_bench"]
 
-PLATFORMER = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "scenarios" / "platformer.py"
+PLATFORMER = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "scenarios" / "platformer.py"
 """The side-view fixture benchmarked beside the asked-for scenario (present in a source checkout)."""
 
 
