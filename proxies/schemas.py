@@ -19,13 +19,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from proxies.errors import FileSchemaError
 
 __all__ = [
+    "Verdict",
+    "VERDICTS",
     "MAX_SEED",
     "MAX_STEPS",
     "FingerprintModel",
@@ -39,6 +41,12 @@ __all__ = [
     "read_json_file",
     "schema_error",
 ]
+
+Verdict = Literal["intended", "misgeneralized", "capability_failure", "mixed", "unstable"]
+"""What an attribution concludes (docs/concepts.md gives the rule)."""
+
+VERDICTS: tuple[str, ...] = get_args(Verdict)
+"""Every verdict, in one place: the sweep counts each, ``--fail-on`` accepts each."""
 
 MAX_SEED = 2**32 - 1
 """Largest seed: seeds are unsigned 32-bit integers (numpy's legacy seeding and gymnasium's limit)."""

@@ -27,14 +27,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 from scipy.optimize import nnls
 
+from proxies.schemas import Verdict
+
 __all__ = ["Attribution", "attribute", "decide", "fit_weights", "normalise"]
 
-Verdict = Literal["intended", "misgeneralized", "capability_failure", "mixed", "unstable"]
 
 PURSUIT_THRESHOLD = 0.6
 """A pursuit weight at least this large, as a share of the weight not on the random baseline, names

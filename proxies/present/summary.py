@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from proxies.errors import ConfigError
+from proxies.schemas import VERDICTS
 from proxies.suggest import did_you_mean
 
-__all__ = ["VERDICTS", "FORMATS", "parse_fail_on", "check_format", "markdown_summary"]
+__all__ = ["FORMATS", "parse_fail_on", "check_format", "markdown_summary"]
 
-VERDICTS = ("intended", "misgeneralized", "mixed", "capability_failure")
 """The verdicts an attribution can give (:class:`proxies.evaluate.attribution.Attribution`)."""
 FORMATS = ("table", "markdown")
 

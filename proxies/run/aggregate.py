@@ -37,15 +37,14 @@ from proxies.run.sweep import load_sweep, run_state
 from proxies.run.training import quiet_torch_cache
 from proxies.scenario.registry import get_scenario
 from proxies.scenario.scenario import Scenario
-from proxies.schemas import AttributionFile, read_file
+from proxies.schemas import VERDICTS, AttributionFile, read_file
 from proxies.seeding import rng
 from proxies.stats import bootstrap_interval, knee
 
-__all__ = ["SCHEMA_VERSION", "VERDICTS", "KNEE_THRESHOLD", "aggregate", "write_sweep_report"]
+__all__ = ["SCHEMA_VERSION", "KNEE_THRESHOLD", "aggregate", "write_sweep_report"]
 
 SCHEMA_VERSION = 1
 """Version of ``sweep.json``'s layout (docs/schemas.md)."""
-VERDICTS = ("intended", "misgeneralized", "mixed", "capability_failure")
 KNEE_THRESHOLD = 0.8
 """Fraction of seeds that must be ``intended`` at the knee."""
 

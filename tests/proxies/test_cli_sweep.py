@@ -11,7 +11,9 @@ from run.test_sweep import TINY
 from typer.testing import CliRunner
 
 from proxies.cli import app
+from proxies.present.summary import parse_fail_on
 from proxies.run.pipeline import run
+from proxies.schemas import VERDICTS
 
 runner = CliRunner()
 
@@ -58,12 +60,17 @@ def attributed(tmp_path_factory) -> tuple[Path, str]:
 
 def test_fail_on_exits_1_on_a_listed_verdict_only(attributed):
     out, verdict = attributed
-    others = ",".join(v for v in ("intended", "misgeneralized", "mixed", "capability_failure") if v != verdict)
+    others = ",".join(v for v in VERDICTS if v != verdict)  # "unstable" included
     assert invoke("attribute", str(out), "--fail-on", others).exit_code == 0
     failed = invoke("attribute", str(out), "--fail-on", f"{verdict},mixed")
     assert failed.exit_code == 1 and f"verdict {verdict}" in failed.output
     data = json.loads((out / "attribution.json").read_text())
     assert data["schema_version"] == 2 and data["verdict"] == verdict
+
+
+
+def test_fail_on_takes_every_verdict():
+    assert parse_fail_on(",".join(VERDICTS)) == set(VERDICTS) and "unstable" in VERDICTS
 
 
 def test_markdown_format_prints_a_short_summary(attributed):

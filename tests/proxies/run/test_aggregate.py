@@ -17,7 +17,7 @@ from proxies.run.rundir import default_run_dir
 from proxies.run.sweep import SweepConfig, _claim
 from proxies.run.training import TrainConfig
 
-VERDICT_AT = {0.0: ["misgeneralized"] * 5, 0.1: ["misgeneralized"] * 2 + ["intended"] * 3, 1.0: ["intended"] * 5}
+VERDICT_AT = {0.0: ["misgeneralized"] * 4 + ["unstable"], 0.1: ["misgeneralized"] * 2 + ["intended"] * 3, 1.0: ["intended"] * 5}
 
 
 def _whole_zip() -> bytes:
@@ -49,7 +49,9 @@ def test_per_alpha_iqm_verdict_fractions_and_the_knee(tmp_path):
     _fake_sweep(tmp_path)
     result = aggregate(tmp_path, pooled=False, n_boot=300)
     rows = {e["mix"]: e for e in result["per_alpha"]}
-    assert rows[0.0]["verdicts"]["misgeneralized"] == 1.0 and rows[0.1]["verdicts"]["intended"] == 0.6
+    assert rows[0.0]["verdicts"]["misgeneralized"] == 0.8 and rows[0.0]["verdicts"]["unstable"] == 0.2
+    assert rows[0.1]["verdicts"]["intended"] == 0.6
+    assert all(sum(row["verdicts"].values()) == pytest.approx(1.0) for row in rows.values())  # every verdict counted
     assert rows[1.0]["weights"]["cleanliness"] == {"mean": pytest.approx(0.9), "lo": pytest.approx(0.9),
                                                      "hi": pytest.approx(0.9)}
     mixed = rows[0.1]["weights"]["cleanliness"]
