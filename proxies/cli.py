@@ -457,7 +457,7 @@ def attribute(
     if output_format == "markdown":
         print(markdown_summary(data))
     elif as_json:
-        print(json.dumps({k: data[k] for k in (*ATTRIBUTE_KEYS, "runs", "value_probe") if k in data}, indent=2))
+        print(json.dumps({k: data[k] for k in (*ATTRIBUTE_KEYS, "runs", "value_probe", "cue_probe") if k in data}, indent=2))
     else:
         table = Table("objective", "weight", "90% interval")
         for name, w in data["weights"].items():
@@ -468,6 +468,10 @@ def attribute(
         if "value_probe" in data:
             console.print(f"critic: {escape(data['value_probe']['summary'])}")
             Console().print(_probe_table(data["value_probe"]))
+        if "cue_probe" in data:
+            style = "bold red" if data["cue_probe"]["findings"] else "green"
+            console.print(f"[{style}]cue:[/] {escape(data['cue_probe']['summary'])}", soft_wrap=True)
+            Console().print(_cue_table(data["cue_probe"], data["objectives"]))
     if data["verdict"] in failing:
         console.print(f"[bold red]verdict {data['verdict']}[/] is one of --fail-on {fail_on}: exit code 1")
         raise typer.Exit(code=1)
@@ -486,6 +490,19 @@ def _probe_table(probe: dict) -> Table:
             f"{p['factor']}={p['value']}", cell(p["expected"]), cell(p["achieved"]), cell(p["returned"]),
             cell(p["bootstrap"]), "disagree" if p["disagree"] else "agree",
         )
+    return table
+
+
+def _cue_table(probe: dict, objectives: list[str]) -> Table:
+    """The cue-invariance probe per cue value: each objective's return change (cue value minus training), with
+    its interval over scene pairs."""
+    level = f"{probe['level']:.0%}"
+    table = Table("cue", "pairs", *(f"{o} change [{level}]" for o in objectives), "")
+    for c in probe["cues"]:
+        cells = [
+            f"{c['changes'][o]['mean']:+.2f} [{c['changes'][o]['lo']:+.2f}, {c['changes'][o]['hi']:+.2f}]" for o in objectives
+        ]
+        table.add_row(f"{c['factor']}={c['value']}", str(c["pairs"]), *cells, "FINDING" if c["finding"] else "invariant")
     return table
 
 

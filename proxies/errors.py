@@ -5,6 +5,7 @@ from __future__ import annotations
 __all__ = [
     "ProxiesError",
     "GraphError",
+    "CueFactorError",
     "ScenarioNotFoundError",
     "ScenarioFileError",
     "EntryPointError",
@@ -32,6 +33,11 @@ class ProxiesError(Exception):
 
 class GraphError(ProxiesError, ValueError):
     """A reward graph is malformed (cycle, unknown node, proxy unrelated to the true reward...)."""
+
+
+class CueFactorError(GraphError):
+    """A factor declared cue-only (``cue=True``) changes more than what the agent sees: a scene's layout or
+    physics, or a measurement."""
 
 
 class ScenarioNotFoundError(ProxiesError, LookupError):

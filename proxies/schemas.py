@@ -204,6 +204,27 @@ class ValueProbeModel(_Strict):
     interventions: list[ProbeEntry] = Field(default_factory=list)
 
 
+class CueChangeModel(_Strict):
+    """One cue value of the cue-invariance probe (:meth:`proxies.evaluate.cue.CueChange.to_dict`)."""
+
+    factor: str
+    value: Any = None
+    pairs: int
+    changes: dict[str, Interval]
+    baseline: dict[str, float] = Field(default_factory=dict)
+    moved: list[str] = Field(default_factory=list)
+    finding: bool
+
+
+class CueProbeModel(_Strict):
+    """The cue-invariance probe (:meth:`proxies.evaluate.cue.CueProbe.to_dict`)."""
+
+    level: float
+    summary: str | None = None
+    findings: int
+    cues: list[CueChangeModel] = Field(default_factory=list)
+
+
 class RelationEntry(_Strict):
     """A proxy's derived relation (:meth:`proxies.scenario.graph.Relation.to_dict`)."""
 
@@ -248,6 +269,8 @@ class AttributionFile(_Strict):
     relations: list[RelationEntry] = Field(default_factory=list)
     seconds: float | None = None
     value_probe: ValueProbeModel | None = None
+    cue_probe: CueProbeModel | None = None
+    """The cue-invariance probe, for a scenario with cue-only factors (schema version 3)."""
     scenes: list[SceneOutcome] = Field(default_factory=list)
     suite: str | None = None
     """The suite file it was attributed on, when not the run's own (``attribute RUN_DIR --suite FILE``)."""

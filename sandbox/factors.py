@@ -12,6 +12,15 @@ Examples
 True
 >>> balls.contains(12, "intervene"), balls.contains(12, "train")
 (True, False)
+
+A *cue-only* factor (``cue=True``) changes only what the agent sees, never the physics or any
+objective: a lamp that is always green in training. No measurement may list it as a cause (the
+reward graph refuses that); the framework judges it with the cue-invariance probe instead of the
+counterfactual suite (:mod:`proxies.evaluate.cue`).
+
+>>> lamp = Factor.choice("lamp", train=("green",), intervene=("green", "red"), cue=True)
+>>> lamp.cue, lamp.to_dict()["cue"]
+(True, True)
 """
 
 from __future__ import annotations
@@ -59,10 +68,18 @@ class Factor:
     train: tuple[Any, ...]
     intervene: tuple[Any, ...]
     doc: str = ""
+    cue: bool = False
+    """Cue-only: the factor changes only what the agent sees (appearances, the observation), never the
+    physics or an objective; judged by the cue-invariance probe, never by the counterfactual suite."""
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name.isidentifier():
             raise SpecError(f"Factor name {self.name!r} must be a Python identifier (letters, digits, _).")
+        if not isinstance(self.cue, bool):
+            raise SpecError(
+                f"Factor {self.name!r}: cue={self.cue!r} must be True (the factor changes only what the agent sees) "
+                "or False (the default)."
+            )
         if self.kind not in KINDS:
             close = difflib.get_close_matches(str(self.kind), KINDS, n=1)
             hint = f"did you mean {close[0]!r}? " if close else ""
@@ -113,19 +130,32 @@ class Factor:
             )
 
     @classmethod
-    def integer(cls, name: str, *, train: tuple[int, int], intervene: tuple[int, int], doc: str = "") -> Factor:
+    def integer(
+        cls, name: str, *, train: tuple[int, int], intervene: tuple[int, int], doc: str = "", cue: bool = False
+    ) -> Factor:
         """A whole-number factor drawn uniformly from ``low..high`` inclusive."""
-        return cls(name, "integer", train, intervene, doc)
+        return cls(name, "integer", train, intervene, doc, cue)
 
     @classmethod
-    def real(cls, name: str, *, train: tuple[float, float], intervene: tuple[float, float], doc: str = "") -> Factor:
+    def real(
+        cls, name: str, *, train: tuple[float, float], intervene: tuple[float, float], doc: str = "", cue: bool = False
+    ) -> Factor:
         """A real-valued factor drawn uniformly from ``[low, high]``."""
-        return cls(name, "real", train, intervene, doc)
+        return cls(name, "real", train, intervene, doc, cue)
 
     @classmethod
-    def choice(cls, name: str, *, train: Sequence[Any], intervene: Sequence[Any], doc: str = "") -> Factor:
-        """A factor drawn uniformly from a set of values (strings, booleans, numbers)."""
-        return cls(name, "choice", train, intervene, doc)  # __post_init__ makes them tuples (and refuses a lone string)
+    def choice(
+        cls, name: str, *, train: Sequence[Any], intervene: Sequence[Any], doc: str = "", cue: bool = False
+    ) -> Factor:
+        """A factor drawn uniformly from a set of values (strings, booleans, numbers); ``cue=True`` for one that only
+        the agent's observation shows (a lamp's colour)."""
+        return cls(name, "choice", train, intervene, doc, cue)  # __post_init__ makes them tuples (and refuses a lone string)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form (``cue`` only when set, so the fingerprints of scenarios without cues stay as they were)."""
+        data = {"type": "Factor", "name": self.name, "kind": self.kind, "train": list(self.train),
+                "intervene": list(self.intervene), "doc": self.doc}
+        return {**data, "cue": True} if self.cue else data
 
     def domain(self, which: Domain) -> tuple[Any, ...]:
         """The training or intervention domain."""

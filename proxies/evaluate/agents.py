@@ -14,6 +14,7 @@ Loading a model zip unpickles code stored in it: attribute only files you trust.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 import zipfile
 from collections.abc import Callable, Sequence
@@ -26,6 +27,7 @@ import stable_baselines3
 
 from proxies.errors import PolicyError, RunDirError
 from proxies.evaluate.attribution import Attribution, attribute
+from proxies.evaluate.cue import cue_probe
 from proxies.evaluate.references import Jostled, reference_factories
 from proxies.evaluate.suite import Suite, build_suite, check_usable
 from proxies.scenario.policies import CallablePolicy, ModelPolicy, Policy, RandomPolicy
@@ -43,6 +45,7 @@ __all__ = [
     "load_model_zip",
     "play_suite",
     "reference_episodes",
+    "with_cue_probe",
 ]
 
 SUITE_EPISODES = 8
@@ -148,6 +151,8 @@ class AgentOutcome:
     """Wall-clock time of the attribution (rollouts and bootstrap) [s]."""
     in_distribution_score: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    """More evidence on the agent, by its key in ``attribution.json``: ``cue_probe``
+    (:meth:`~proxies.evaluate.cue.CueProbe.to_dict`, :func:`with_cue_probe`)."""
     suite: Suite | None = None
     """The suite the agent was attributed on (:func:`_attribute_agents` may have built it)."""
 
@@ -191,6 +196,18 @@ def _attribute_policy(
         in_distribution_competence=_competence_in_training(scenario, suite, table), seed=seed, n_boot=n_boot,
     )
     return AgentOutcome(result, np.mean(runs, axis=0), random, refs, time.perf_counter() - start, score, suite=suite)
+
+
+def with_cue_probe(
+    outcome: AgentOutcome, scenario: Scenario, make_policy: Callable[[], Policy] | Sequence[Callable[[], Policy]],
+    seed: int = 0,
+) -> AgentOutcome:
+    """``outcome`` with the cue-invariance probe of the agent (:func:`~proxies.evaluate.cue.cue_probe`) in its
+    ``extra``, for a scenario that declares cue-only factors; ``outcome`` itself for any other."""
+    if not scenario.graph.cues:
+        return outcome
+    probe = cue_probe(scenario, make_policy, seed=seed)
+    return dataclasses.replace(outcome, extra={**outcome.extra, "cue_probe": probe.to_dict()})
 
 
 def _competence_in_training(scenario: Scenario, suite: Suite, table: dict[str, Any]) -> list[float] | None:
@@ -304,4 +321,5 @@ def _attribute_agents(
         )
     runs = agent if isinstance(agent, (list, tuple)) else [agent]
     makers = [_policy_factory(a, scenario, suite, algorithm) for a in runs]
-    return _attribute_policy(scenario, suite, makers, episodes=episodes, in_distribution=in_distribution, seed=seed)
+    outcome = _attribute_policy(scenario, suite, makers, episodes=episodes, in_distribution=in_distribution, seed=seed)
+    return with_cue_probe(outcome, scenario, makers, seed)

@@ -8,6 +8,9 @@ the user's function and its file and line, and the other checks still run:
 - **measurements and observations**: random-action episodes in training and intervention scenes, every
   measurement a finite number and every observation of the observation space's shape, dtype, and finite;
 - the gymnasium and SB3 env checkers, and **determinism**;
+- **cue-only factors** (only in a scenario that declares one): each cue set to each value outside training
+  changes the scene's appearances alone (:func:`proxies.evaluate.cue.cue_pair`), and random actions, the same in
+  both scenes of a pair, give every measurement the same value;
 - **references**: each objective's reference — the scenario's scripted one, or else the framework's automatic
   one (:func:`proxies.evaluate.references.reference_behaviours`; its check is named ``reference <objective> (automatic)``),
   measured alike — earns more of its own objective than a random policy in training scenes (a scene with
@@ -27,8 +30,10 @@ import numpy as np
 from gymnasium.utils.env_checker import check_env as gym_check_env
 from stable_baselines3.common.env_checker import check_env as sb3_check_env
 
-from proxies.errors import ProxiesError
+from proxies.errors import CueFactorError, ProxiesError
+from proxies.evaluate.cue import cue_pair
 from proxies.evaluate.references import reference_behaviours
+from proxies.evaluate.verify import intervention_arms
 from proxies.scenario.policies import RandomPolicy
 from proxies.scenario.rollout import episode_returns, play
 from proxies.scenario.scenario import Scenario
@@ -112,6 +117,27 @@ def _determinism(scenario: Scenario) -> tuple[bool, str]:
     return same, "same seed + actions -> identical observations"
 
 
+def _cues(scenario: Scenario, scenes: int) -> tuple[bool, str]:
+    """Every cue-only factor changes appearances alone, and no measurement, under the same random actions."""
+    names = [m.name for m in scenario.graph.measurements]
+    seeds = list(range(scenes))
+    arms = [arm for f in scenario.graph.cues for arm in intervention_arms(f)]
+    for arm in arms:
+        draw = np.random.default_rng(0)
+        pairs = [cue_pair(scenario, s, arm.factor, arm.sample(draw)) for s in seeds]
+        base = episode_returns(scenario, [p[0] for p in pairs], RandomPolicy, seeds, measurements=names)
+        moved = episode_returns(scenario, [p[1] for p in pairs], RandomPolicy, seeds, measurements=names)
+        differ = [n for j, n in enumerate(names) if not np.array_equal(base[:, j], moved[:, j])]
+        if differ:
+            raise CueFactorError(
+                f"the cue-only factor {arm.factor!r} at {arm.label} changes the measurement {differ[0]!r} under the same "
+                "random actions: a cue must not reach a measurement. Make the measurement ignore it, or declare the "
+                "factor without cue=True."
+            )
+    cues = ", ".join(f.name for f in scenario.graph.cues)
+    return True, f"{cues}: {len(arms)} value(s) x {scenes} scene pairs differ in appearances only, measurements equal"
+
+
 def _references(scenario: Scenario, episodes: int, results: list[Result]) -> None:
     """Each reference — the scenario's scripted one, or else the framework's automatic one, named as such —
     beats random at its own objective in training scenes (competence), and no other reference earns more of it
@@ -165,6 +191,8 @@ def run_checks(scenario: Scenario, episodes: int = 4) -> list[Result]:
     for name, checker in (("gymnasium check_env", gym_check_env), ("SB3 check_env", sb3_check_env)):
         _attempt(results, name, lambda checker=checker: _checker(scenario, checker))
     _attempt(results, "determinism", lambda: _determinism(scenario))
+    if scenario.graph.cues:
+        _attempt(results, "cue-only factors", lambda: _cues(scenario, _EPISODE_SCENES))
     found: list[Result] = []
     try:
         _references(scenario, episodes, found)

@@ -305,14 +305,21 @@ def compile_candidates(
     start: first index of the candidates' ids (to keep ids unique across rounds).
 
     Factors are ordered so that those breaking the fewest proxies' edges come first, since their
-    scenes diagnose one edge cleanly. Raises :class:`UnseparableProxyError` for a proxy no
-    declared factor can separate, and :class:`UnknownFactorError` for an unknown name.
+    scenes diagnose one edge cleanly; cue-only factors, which cause no measurement, are never among
+    them. Raises :class:`UnseparableProxyError` for a proxy no declared factor can separate,
+    :class:`UnknownFactorError` for an unknown name, and :class:`ConfigError` for a cue-only one.
     """
     names = [f.name for f in scenario.factors]
     for name in factors or ():
         if name not in names:
             raise UnknownFactorError(
                 f"Scenario {scenario.slug!r} has no factor {name!r}; {did_you_mean(name, names)}."
+            )
+        if scenario.factor(name).cue:
+            raise ConfigError(
+                f"Factor {name!r} of {scenario.slug!r} is cue-only: it changes what the agent sees and no objective, "
+                "so no scene on it can separate references. The suite never intervenes on it; the cue-invariance "
+                "probe judges it (attribution.json's cue_probe). Leave it out of the factors."
             )
     proxy_names = [o.name for o in scenario.graph.proxies]
     for name in proxies or ():

@@ -229,6 +229,13 @@ def _context(run_dir: Path, config: dict[str, Any], attribution: dict[str, Any])
         for p in probe.get("interventions") or [] if isinstance(p, dict)
     ]
 
+    cue = attribution.get("cue_probe") or {}
+    cue_rows = [
+        {"setting": f"{c.get('factor')} = {_fmt(c.get('value'))}", "pairs": c.get("pairs"),
+         "changes": [change(c.get("changes") or {}, o) for o in objectives], "finding": bool(c.get("finding"))}
+        for c in cue.get("cues") or [] if isinstance(c, dict)
+    ]
+
     shown_config = [(k, _steps(v) if k == "steps" else str(v)) for k, v in config.items()
                     if not isinstance(v, (dict, list))]
     learned = attribution.get("learned")
@@ -268,6 +275,9 @@ def _context(run_dir: Path, config: dict[str, Any], attribution: dict[str, Any])
         "probe_rows": probe_rows,
         "probe_summary": probe.get("summary") or "",
         "probe_reward": probe.get("reward") or true_reward,
+        "cue_rows": cue_rows,
+        "cue_summary": cue.get("summary") or "",
+        "cue_findings": int(cue.get("findings") or 0),
         "relations": relations,
         "graph_png": _image(run_dir, "images/graph.png"),
         "train_png": _image(run_dir, "images/train.png"),

@@ -58,4 +58,6 @@ def markdown_summary(data: dict[str, Any]) -> str:
                   f"{data['goal_score']:.2f}"]
     if "runs" in data:
         lines.append(f"({len(data['runs'])} runs attributed together)")
+    if "cue_probe" in data:
+        lines += ["", f"cue-invariance probe: {data['cue_probe']['summary']}"]
     return "\n".join(lines)

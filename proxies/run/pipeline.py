@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, TextColumn, TimeElapsedColumn
 
 from proxies.errors import ConfigError, ProxiesError, RunDirError, SuiteMismatchError
-from proxies.evaluate.agents import AgentOutcome, _attribute_agents, _attribute_policy, load_model_zip
+from proxies.evaluate.agents import AgentOutcome, _attribute_agents, _attribute_policy, load_model_zip, with_cue_probe
 from proxies.evaluate.attribution import normalise
 from proxies.evaluate.probe import has_critic, value_probe
 from proxies.evaluate.references import Competence, measure_competence, reference_behaviours, reference_factories
@@ -122,8 +122,9 @@ def _other_suite(run_dir: Path, suite_path: Path, scenario: Scenario, record: Ru
     return suite, out
 
 
-SCHEMA_VERSION = 2
-"""Version of ``attribution.json``'s layout (docs/schemas.md); 2 added it, and ``runs`` for several runs."""
+SCHEMA_VERSION = 3
+"""Version of ``attribution.json``'s layout (docs/schemas.md); 2 added it, and ``runs`` for several runs; 3 added
+``cue_probe`` (the cue-invariance probe, for a scenario with cue-only factors)."""
 
 
 def attribution_document(
@@ -137,7 +138,8 @@ def attribution_document(
 ) -> dict[str, Any]:
     """The content of ``attribution.json`` for one run, or for several runs (seeds) of one agent.
 
-    ``outcome`` is :func:`~proxies.evaluate.agents._attribute_policy`'s; ``probe`` the critic's value probe
+    ``outcome`` is :func:`~proxies.evaluate.agents._attribute_policy`'s (its ``extra``, the cue-invariance
+    probe, is kept under its keys); ``probe`` the critic's value probe
     (:meth:`~proxies.evaluate.probe.ValueProbe.to_dict`); ``runs`` names the runs when there are several;
     ``suite_path`` the suite file when it is not the run's own (``attribute RUN_DIR --suite FILE``).
     """
@@ -153,6 +155,7 @@ def attribution_document(
     data["seconds"] = outcome.seconds
     if probe is not None:
         data["value_probe"] = probe
+    data.update(outcome.extra)
     if runs is not None:
         data["runs"] = runs
     own = np.stack([refs[j, :, j] for j in range(len(scenario.objectives))], axis=1)
@@ -181,6 +184,9 @@ def _attribute(
         outcome = _attribute_policy(
             scenario, suite, agent, seed=config.seed, episodes=evaluation.episodes, n_boot=evaluation.n_boot
         )
+    if scenario.graph.cues:
+        with status(console, "probing the cue-only factors on scenes paired by the cue alone"):
+            outcome = with_cue_probe(outcome, scenario, agent, config.seed)
     probe = None
     if has_critic(model) and evaluation.probe_pairs > 0:
         with status(console, "probing the critic on scenes paired by one intervention"):

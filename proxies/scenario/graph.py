@@ -288,6 +288,11 @@ class RewardGraph:
         return self._relations[proxy]
 
     @property
+    def cues(self) -> tuple[Factor, ...]:
+        """The cue-only factors (``Factor(..., cue=True)``): judged by the cue-invariance probe, not by the suite."""
+        return tuple(f for f in self.factors if f.cue)
+
+    @property
     def relations(self) -> tuple[Relation, ...]:
         """The derived relation of every proxy, in declaration order."""
         return tuple(self._relations[p.name] for p in self.proxies)
@@ -395,6 +400,16 @@ class RewardGraph:
                     raise GraphError(
                         f"Measurement {m.name!r} lists unknown cause {cause!r}; {did_you_mean(cause, names)}."
                     )
+        cues = {f.name for f in self.factors if f.cue}
+        for m in self.measurements:
+            read = [c for c in m.parents if c in cues]
+            if read:
+                how = "is computed from" if read[0] in m.inputs else "lists as a cause"
+                raise GraphError(
+                    f"Measurement {m.name!r} {how} the cue-only factor {read[0]!r}; a cue changes only what the agent "
+                    f"sees, never a measurement. Remove {read[0]!r} from {m.name!r}'s "
+                    f"{'function parameters' if read[0] in m.inputs else 'causes'}, or declare the factor without cue=True."
+                )
         for o in self.objectives:
             if o.measurement in factor_names:
                 raise GraphError(

@@ -65,7 +65,7 @@ def test_fail_on_exits_1_on_a_listed_verdict_only(attributed):
     failed = invoke("attribute", str(out), "--fail-on", f"{verdict},mixed")
     assert failed.exit_code == 1 and f"verdict {verdict}" in failed.output
     data = json.loads((out / "attribution.json").read_text())
-    assert data["schema_version"] == 2 and data["verdict"] == verdict
+    assert data["schema_version"] == 3 and data["verdict"] == verdict
 
 
 
