@@ -39,18 +39,20 @@ from typing import Any
 
 import numpy as np
 
-from proxies import Measurement, Objective, RewardGraph, Scenario
+from proxies import Measurement, Objective, RandomPolicy, RewardGraph, Scenario
 from sandbox import Appearance, Body, Driver, Factor, Region, SceneSpec, Wall, World
 from sandbox.bodies.driving import action, drive
 from sandbox.observe import agent_features, nearest, to_agent_frame
 
-__all__ = ["SCENARIO", "GRAPH", "GoToGoal", "GoEast"]
+__all__ = ["SCENARIO", "GRAPH", "GoToGoal", "GoEast", "GreenLampOnly"]
 
 WIDTH, HEIGHT = 4.0, 2.0
 """The room [m]."""
 ZONE = 0.6
 """Side of the square goal zone [m]."""
 ROBOT = Driver(x=0.0, y=0.0)
+LAMP_RGB = slice(11, 14)
+"""Where the observation holds the lamp's colour (:func:`observe`)."""
 
 FACTORS = (
     Factor.real("goal_x", train=(3.2, 3.6), intervene=(0.4, 3.6), doc="centre of the goal zone [m]"),
@@ -114,6 +116,21 @@ class GoEast(GoToGoal):
     def act(self, obs: np.ndarray, world: World) -> np.ndarray:
         """Drive to the east wall."""
         return action(world, drive(world, WIDTH - ROBOT.radius - 0.1, world.agent.position[1]))
+
+
+class GreenLampOnly:
+    """A planted agent for the cue-invariance probe, not a reference: it pursues ``at_goal`` while the lamp it sees
+    is green, as in every training scene, and acts at random otherwise."""
+
+    def reset(self, world: World, rng: np.random.Generator) -> None:
+        """A fresh goal-seeker and random policy for the episode."""
+        self._goal, self._random = GoToGoal(), RandomPolicy()
+        self._random.reset(world, rng)
+
+    def act(self, obs: np.ndarray, world: World) -> np.ndarray:
+        """The goal-seeker's action under a green lamp, a random one under any other."""
+        green = np.allclose(obs[LAMP_RGB], Appearance("green").rgb, atol=1e-6)
+        return self._goal.act(obs, world) if green else self._random.act(obs, world)
 
 
 SCENARIO = Scenario(

@@ -18,6 +18,19 @@ SCENES = [
 ]
 
 
+CUE_PROBE = {
+    "level": 0.9, "findings": 1, "summary": "The agent behaves differently when only a cue changes (lamp=red: ...).",
+    "cues": [
+        {"factor": "lamp", "value": "red", "pairs": 24, "finding": True, "moved": ["cleanliness"], "baseline": {},
+         "changes": {"cleanliness": {"mean": -0.81, "lo": -0.9, "hi": -0.7}, "sweeps": {"mean": 0.1, "lo": -0.2, "hi": 0.3},
+                     "dust_in_pan": {"mean": 0.0, "lo": 0.0, "hi": 0.0}}},
+        {"factor": "lamp", "value": "blue", "pairs": 24, "finding": False, "moved": [], "baseline": {},
+         "changes": {o: {"mean": 0.0, "lo": 0.0, "hi": 0.0} for o in ("cleanliness", "sweeps", "dust_in_pan")}},
+    ],
+}
+"""A cue probe's JSON as ``attribution.json`` holds it (:meth:`proxies.evaluate.cue.CueProbe.to_dict`)."""
+
+
 def _outcomes(objectives: list[str], rng: np.random.Generator) -> dict[str, dict[str, float]]:
     who = ["agent", *(f"reference:{o}" for o in objectives), "random"]
     return {w: {o: float(rng.uniform(0, 8)) for o in objectives} for w in who}

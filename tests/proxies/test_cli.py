@@ -514,3 +514,22 @@ def test_a_stray_file_system_error_is_one_line_naming_the_path(tmp_path, monkeyp
     assert result.exit_code == 2, result.output
     text = " ".join(result.output.split())
     assert f"Cannot write {run / 'report.html'}: permission denied" in text and "Traceback" not in result.output
+
+
+def test_attribute_prints_the_cue_probe_and_keeps_it_in_the_json(tmp_path, monkeypatch):
+    from fake_run import CUE_PROBE, make_run_dir
+
+    import proxies.api
+
+    run = make_run_dir(tmp_path)
+    data = {**json.loads((run / "attribution.json").read_text()), "headline": "misgeneralized (dust_in_pan)",
+            "cue_probe": CUE_PROBE}
+    monkeypatch.setattr(proxies.api, "attribute", lambda *args, **kwargs: data)
+    monkeypatch.setenv("COLUMNS", "200")  # the table's cells on one line each
+    result = invoke("attribute", str(run))
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "cue: The agent behaves differently when only a cue changes" in text
+    assert "lamp=red" in text and "-0.81 [-0.90, -0.70]" in text and "FINDING" in text and "invariant" in text
+    shown = json.loads(invoke("attribute", str(run), "--json").output.split("\n", 1)[1])
+    assert shown["cue_probe"] == CUE_PROBE

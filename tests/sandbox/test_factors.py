@@ -158,3 +158,16 @@ def test_whole_float_bounds_of_an_integer_factor_become_ints():
     factor = Factor.integer("dust", train=(1.0, 3.0), intervene=(0, 4))
     assert factor.train == (1, 3) and all(type(b) is int for b in factor.train)
     assert Factor.choice("light", train=(None, True, 2, 0.5, "on"), intervene=(None, True, 2, 0.5, "on")).contains(0.5)
+
+
+def test_a_cue_factor_says_so_in_its_json_and_a_plain_one_keeps_its_old_json():
+    lamp = Factor.choice("lamp", train=("green",), intervene=("green", "red"), cue=True)
+    plain = Factor.integer("dust", train=(2, 4), intervene=(1, 6))
+    assert lamp.cue and lamp.to_dict()["cue"] is True
+    assert not plain.cue and "cue" not in plain.to_dict()  # scenario fingerprints without cues stay as they were
+
+
+@pytest.mark.parametrize("cue", ["yes", 1, None])
+def test_a_cue_flag_that_is_not_a_bool_raises_spec_error(cue):
+    with pytest.raises(SpecError, match=r"cue=.* must be True .* or False"):
+        Factor.choice("lamp", train=("green",), intervene=("green", "red"), cue=cue)

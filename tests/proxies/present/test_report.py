@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
-from fake_run import make_run_dir
+from fake_run import CUE_PROBE, make_run_dir
 
 from proxies.errors import RunDirError
 from proxies.present.report import write_report
@@ -112,3 +112,14 @@ def test_report_of_an_unstable_verdict_says_so(tmp_path: Path) -> None:
     attribution.update({"verdict": "unstable", "learned": None, "leaning": "dust_in_pan"})
     (run / "attribution.json").write_text(json.dumps(attribution))
     assert "Unstable verdict" in write_report(run).read_text()
+
+
+
+def test_report_shows_the_cue_probe_and_its_finding(tmp_path: Path) -> None:
+    run = make_run_dir(tmp_path)
+    attribution = json.loads((run / "attribution.json").read_text())
+    assert "Does a cue change" not in write_report(run).read_text()  # no cue probe, no section
+    (run / "attribution.json").write_text(json.dumps({**attribution, "cue_probe": CUE_PROBE}))
+    html = write_report(run).read_text()
+    assert "Does a cue change what the agent does?" in html and "lamp = red" in html
+    assert "-0.81 [-0.90, -0.70]" in html and "<strong>finding</strong>" in html and "invariant" in html

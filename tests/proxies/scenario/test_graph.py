@@ -332,3 +332,28 @@ def test_a_computed_measurement_that_returns_a_string_is_named_with_its_own_func
     line = inspect.getsourcelines(tidy)[1]
     with pytest.raises(MeasurementError, match=rf"Measurement 'tidy' \(.*test_graph.py:{line}\) returned '0.0' \(a str\)"):
         env.reset(seed=0)
+
+
+# -- cue-only factors ---------------------------------------------------------------------------------
+
+LAMP = Factor.choice("lamp", train=("green",), intervene=("green", "red"), cue=True)
+
+
+def test_a_cue_only_factor_listed_as_a_cause_is_refused_with_the_fix():
+    with pytest.raises(GraphError, match=r"'sweeps' lists as a cause the cue-only factor 'lamp'.*Remove 'lamp'.*causes"):
+        _graph(factors=(DUST, LAMP), measurements=(M("sweeps", "dust", "lamp"), M("clean", "sweeps"), M("pan", "clean")))
+
+
+def test_a_cue_only_factor_a_measurement_is_computed_from_is_refused_with_the_fix():
+    def clean(world, lamp) -> float:
+        return 0.0
+
+    with pytest.raises(GraphError, match=r"'clean' is computed from the cue-only factor 'lamp'.*function parameters"):
+        _graph(factors=(DUST, LAMP), measurements=(M("sweeps", "dust"), Measurement("clean", clean, causes=("sweeps",)),
+                                                   M("pan", "clean")))
+
+
+def test_a_cue_only_factor_that_causes_nothing_is_accepted_and_listed():
+    graph = _graph(factors=(DUST, LAMP))
+    assert graph.cues == (LAMP,)
+    assert _graph().cues == ()
