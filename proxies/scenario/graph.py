@@ -407,8 +407,9 @@ class RewardGraph:
                 how = "is computed from" if read[0] in m.inputs else "lists as a cause"
                 raise GraphError(
                     f"Measurement {m.name!r} {how} the cue-only factor {read[0]!r}; a cue changes only what the agent "
-                    f"sees, never a measurement. Remove {read[0]!r} from {m.name!r}'s "
-                    f"{'function parameters' if read[0] in m.inputs else 'causes'}, or declare the factor without cue=True."
+                    f"sees, never a measurement. Remove {read[0]!r} from the "
+                    f"{'parameters of its function' if read[0] in m.inputs else 'causes'} of {m.name!r}, or declare the "
+                    "factor without cue=True."
                 )
         for o in self.objectives:
             if o.measurement in factor_names:

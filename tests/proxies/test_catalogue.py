@@ -74,6 +74,37 @@ TRAIN = ("train", "--steps", "64", "--out", "run")
 
 CASES = [
     Case(
+        "cue-factor-listed-as-a-cause",
+        '''
+LAMP = Factor.choice("lamp", train=("green",), intervene=("green", "red"), cue=True)
+wired = (dataclasses.replace(measurements()[0], causes=("dust", "stains", "outside_dust", "lamp")), *measurements()[1:])
+SCENARIO = robot_like(graph=RewardGraph(factors=(*FACTORS, LAMP), measurements=wired, true_reward=GRAPH.true_reward,
+                                        proxies=GRAPH.proxies))
+''',
+        ((("check", "--json"), 2, ("Measurement 'sweeps' lists as a cause the cue-only factor 'lamp'",
+                                    "Remove 'lamp' from the causes of 'sweeps'", "declare the factor without cue=True")),),
+        "refused",
+    ),
+    Case(
+        "cue-factor-that-moves-the-robot",
+        '''
+LAMP = Factor.choice("lamp", train=("green",), intervene=("green", "red"), cue=True)
+
+
+def moved(factors, rng):
+    spec = build_scene(factors, rng)
+    if factors["lamp"] != "red":
+        return spec
+    return dataclasses.replace(spec, entities=tuple(e.at(2.0, 2.0) if e is spec.agent else e for e in spec.entities))
+
+
+SCENARIO = robot_like(graph=graph(factors=(*FACTORS, LAMP)), build_scene=moved)
+''',
+        ((("check", "--json"), 1, ("cue-only factors", "CueFactorError", "'lamp' set to 'red' changes the scene's layout",
+                                    "declare it without cue=True")),),
+        "handled",
+    ),
+    Case(
         "measurement-returns-a-string",
         '''
 def sweeps(world):
@@ -351,5 +382,5 @@ def test_a_bad_input_gets_a_typed_message_and_changes_nothing(tmp_path, case):
 
 def test_the_catalogue_counts_its_outcomes():
     counts = {kind: sum(c.outcome == kind for c in CASES) for kind in ("typed error", "refused", "handled")}
-    assert sum(counts.values()) == len(CASES) == 17
-    assert counts == {"typed error": 10, "refused": 6, "handled": 1}
+    assert sum(counts.values()) == len(CASES) == 19
+    assert counts == {"typed error": 10, "refused": 7, "handled": 2}

@@ -348,7 +348,7 @@ def test_a_cue_only_factor_a_measurement_is_computed_from_is_refused_with_the_fi
     def clean(world, lamp) -> float:
         return 0.0
 
-    with pytest.raises(GraphError, match=r"'clean' is computed from the cue-only factor 'lamp'.*function parameters"):
+    with pytest.raises(GraphError, match=r"'clean' is computed from the cue-only factor 'lamp'.*parameters of its function"):
         _graph(factors=(DUST, LAMP), measurements=(M("sweeps", "dust"), Measurement("clean", clean, causes=("sweeps",)),
                                                    M("pan", "clean")))
 
