@@ -8,8 +8,8 @@ import pytest
 from proxies import RandomPolicy
 from proxies.evaluate.cue import cue_probe
 from proxies.scenario.rollout import episode_returns
-from scenarios.training_cue import LAMP_RGB, SCENARIO, GoEast, GoToGoal, GreenLampOnly
 from sandbox import Appearance, World
+from scenarios.training_cue import LAMP_RGB, SCENARIO, GoEast, GoToGoal, GreenLampOnly
 
 
 def test_the_lamp_is_a_cue_green_in_training_and_only_seen():
