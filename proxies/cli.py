@@ -496,12 +496,12 @@ def _probe_table(probe: dict) -> Table:
 def _cue_table(probe: dict, objectives: list[str]) -> Table:
     """The cue-invariance probe per cue value: each objective's return change (cue value minus training), with
     its interval over scene pairs."""
+    from proxies.stats import signed_interval  # here: proxies.stats imports scipy, which `list` and --help never need
+
     level = f"{probe['level']:.0%}"
     table = Table("cue", "pairs", *(f"{o} change [{level}]" for o in objectives), "")
     for c in probe["cues"]:
-        cells = [
-            f"{c['changes'][o]['mean']:+.2f} [{c['changes'][o]['lo']:+.2f}, {c['changes'][o]['hi']:+.2f}]" for o in objectives
-        ]
+        cells = [signed_interval(c["changes"][o]) for o in objectives]
         table.add_row(f"{c['factor']}={c['value']}", str(c["pairs"]), *cells, "FINDING" if c["finding"] else "invariant")
     return table
 

@@ -22,7 +22,7 @@ from scipy import stats
 
 from proxies.errors import ConfigError
 
-__all__ = ["welch_greater", "iqm", "bootstrap_interval", "stratified_bootstrap", "knee"]
+__all__ = ["welch_greater", "iqm", "bootstrap_interval", "stratified_bootstrap", "knee", "signed_interval"]
 
 
 def welch_greater(a: Sequence[float] | np.ndarray, b: Sequence[float] | np.ndarray) -> float:
@@ -132,3 +132,13 @@ def knee(
         return None if not np.isfinite(i) else float(grid[int(i)])
 
     return {"alpha": at(point), "lo": at(lo), "hi": at(hi), "threshold": threshold, "level": level}
+
+
+def signed_interval(change: dict[str, float]) -> str:
+    """``mean [lo, hi]`` with signs and three significant digits, so a small change that is not zero does not read
+    as zero: ``-0.0032 [-0.0045, -0.0019]``.
+
+    >>> signed_interval({"mean": -1.0, "lo": -1.0, "hi": -0.5})
+    '-1 [-1, -0.5]'
+    """
+    return f"{change['mean']:+.3g} [{change['lo']:+.3g}, {change['hi']:+.3g}]"

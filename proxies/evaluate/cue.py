@@ -41,7 +41,7 @@ from proxies.scenario.policies import Policy
 from proxies.scenario.rollout import episode_returns
 from proxies.scenario.scenario import Scenario
 from proxies.seeding import STREAMS, rng, stream_seeds
-from proxies.stats import bootstrap_interval
+from proxies.stats import bootstrap_interval, signed_interval
 from sandbox.spec import SceneSpec
 
 __all__ = ["CUE_PAIRS", "CueChange", "CueProbe", "cue_pair", "cue_probe", "physical_form"]
@@ -128,9 +128,7 @@ class CueProbe:
             return f"Changing only what the agent sees ({names}) changes none of its returns: it ignores the cue."
         parts = []
         for c in self.findings:
-            moved = ", ".join(
-                f"{o} {c.changes[o]['mean']:+.2f} [{c.changes[o]['lo']:+.2f}, {c.changes[o]['hi']:+.2f}]" for o in c.moved
-            )
+            moved = ", ".join(f"{o} {signed_interval(c.changes[o])}" for o in c.moved)
             parts.append(f"{c.factor}={c.value}: {moved}")
         return (
             f"The agent behaves differently when only a cue changes ({'; '.join(parts)}; {self.level:.0%} intervals "

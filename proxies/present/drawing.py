@@ -318,6 +318,8 @@ def _relation_edges(graph: RewardGraph) -> dict[tuple[str, str], list[str]]:
 
 
 def _label(graph: RewardGraph, node: str, kinds: dict[str, str]) -> str:
+    if node in {f.name for f in graph.cues}:
+        return f"{node}\ncue: seen only"
     if not node.startswith("R:"):
         return node
     name = node[2:]
@@ -329,7 +331,7 @@ def _label(graph: RewardGraph, node: str, kinds: dict[str, str]) -> str:
 def draw_graph(graph: RewardGraph, path: Path, title: str = "") -> Path:
     """Draw ``graph`` left to right (factors → measurements → objectives) as a PNG at ``path``.
 
-    Factors are grey rounded boxes, measurements cream boxes, objectives bold boxes: the
+    Factors are grey rounded boxes (a cue-only factor dashed, and marked so), measurements cream boxes, objectives bold boxes: the
     true reward green, each proxy in the colour of its derived relation. The edges of each
     relation's path (for a common cause: from the shared ancestor to both measurements)
     take that colour; other causal edges are light grey. Returns ``path``.
@@ -373,8 +375,10 @@ def draw_graph(graph: RewardGraph, path: Path, title: str = "") -> Path:
             lw = 3.0 if data.get("role") == "true" else 1.2
             if data.get("role") == "true":
                 edge = "#004D38"
+        dashed = data.get("kind") == "factor" and node in {f.name for f in graph.cues}  # a cue-only factor
         patch = FancyBboxPatch(
-            (x - w / 2, y - h / 2), w, h, boxstyle=style, facecolor=fill, edgecolor=edge, linewidth=lw, zorder=3
+            (x - w / 2, y - h / 2), w, h, boxstyle=style, facecolor=fill, edgecolor=edge, linewidth=lw, zorder=3,
+            linestyle="--" if dashed else "-",
         )
         ax.add_patch(patch)
         patches[node] = patch

@@ -530,6 +530,6 @@ def test_attribute_prints_the_cue_probe_and_keeps_it_in_the_json(tmp_path, monke
     assert result.exit_code == 0, result.output
     text = " ".join(result.output.split())
     assert "cue: The agent behaves differently when only a cue changes" in text
-    assert "lamp=red" in text and "-0.81 [-0.90, -0.70]" in text and "FINDING" in text and "invariant" in text
+    assert "lamp=red" in text and "-0.81 [-0.9, -0.7]" in text and "FINDING" in text and "invariant" in text
     shown = json.loads(invoke("attribute", str(run), "--json").output.split("\n", 1)[1])
     assert shown["cue_probe"] == CUE_PROBE
