@@ -5,6 +5,7 @@ Scenarios are written against this package's public API and :mod:`sandbox`'s.
 
 from proxies.errors import (
     ConfigError,
+    CueFactorError,
     EntryPointError,
     GraphError,
     IncompetentReferenceError,
@@ -25,6 +26,7 @@ from proxies.scenario.scenario import Scenario
 __all__ = [
     "CallablePolicy",
     "ConfigError",
+    "CueFactorError",
     "EntryPointError",
     "GraphError",
     "IncompetentReferenceError",
