@@ -400,7 +400,7 @@ class RewardGraph:
                     raise GraphError(
                         f"Measurement {m.name!r} lists unknown cause {cause!r}; {did_you_mean(cause, names)}."
                     )
-        cues = {f.name for f in self.factors if f.cue}
+        cues = {f.name for f in self.cues}
         for m in self.measurements:
             read = [c for c in m.parents if c in cues]
             if read:
