@@ -18,6 +18,7 @@ from proxies.errors import RunDirError
 from proxies.files import write_atomic
 from proxies.present.drawing import RELATION_COLOURS, RELATION_LABELS, TRUE_COLOUR, draw_quadrant, new_figure, save_figure
 from proxies.schemas import AttributionFile, ConfigFile, read_file, read_json_file
+from proxies.stats import signed_interval
 
 __all__ = ["write_report", "draw_weights", "VERDICT_TEXT"]
 
@@ -229,10 +230,11 @@ def _context(run_dir: Path, config: dict[str, Any], attribution: dict[str, Any])
         for p in probe.get("interventions") or [] if isinstance(p, dict)
     ]
 
-    cue = attribution.get("cue_probe") or {}
+    cue = attribution.get("cue_probe") or {}  # changes in three significant digits: a small one is not a zero
     cue_rows = [
         {"setting": f"{c.get('factor')} = {_fmt(c.get('value'))}", "pairs": c.get("pairs"),
-         "changes": [change(c.get("changes") or {}, o) for o in objectives], "finding": bool(c.get("finding"))}
+         "changes": [signed_interval(c["changes"][o]) if o in (c.get("changes") or {}) else "—" for o in objectives],
+         "finding": bool(c.get("finding"))}
         for c in cue.get("cues") or [] if isinstance(c, dict)
     ]
 

@@ -122,4 +122,4 @@ def test_report_shows_the_cue_probe_and_its_finding(tmp_path: Path) -> None:
     (run / "attribution.json").write_text(json.dumps({**attribution, "cue_probe": CUE_PROBE}))
     html = write_report(run).read_text()
     assert "Does a cue change what the agent does?" in html and "lamp = red" in html
-    assert "-0.81 [-0.90, -0.70]" in html and "<strong>finding</strong>" in html and "invariant" in html
+    assert "-0.81 [-0.9, -0.7]" in html and "<strong>finding</strong>" in html and "invariant" in html
