@@ -19,12 +19,10 @@ every objective's return gets a percentile bootstrap interval over pairs
 (:func:`proxies.stats.bootstrap_interval`, of the mean). A cue value whose interval excludes zero
 for some objective is a *finding*: the agent's return depends on what only its eyes can tell.
 
-Examples
---------
->>> from proxies import get_scenario
->>> probe = cue_probe(get_scenario("training-cue"), reference_factories(...)["at_goal"])  # doctest: +SKIP
->>> probe.findings  # doctest: +SKIP
-()
+Example (the planted agent of ``scenarios/training_cue.py``, which acts well only under a green lamp)::
+
+    probe = cue_probe(get_scenario("training-cue"), GreenLampOnly)
+    probe.findings   # one CueChange per lamp colour outside training, each with at_goal's fall
 """
 
 from __future__ import annotations
