@@ -31,13 +31,21 @@ from sandbox.errors import SandboxError
 from sandbox.events import Events
 from sandbox.spec import SceneSpec
 
-__all__ = ["World", "AGENT", "REGION", "THING", "TOOL"]
+__all__ = ["World", "AGENT", "PASSED", "REGION", "SOLIDS", "THING", "TOOL"]
 
 AGENT, REGION, THING, TOOL = 1, 2, 3, 4
 """pymunk collision types: the agent's body, region sensors, every other entity's shapes but
 walls' (0), and the shapes of the agent's tool. Each counted event costs a Python callback, so
 some are not counted: contacts with walls (a wall is touched all the time), and region entries
 of the tool (the agent's own entry is counted)."""
+
+PASSED = 1 << 31
+"""The one pymunk collision category of sensors (regions, pickups, ...) and of the agent's own shapes. Every
+shape keeps pymunk's default mask (all categories), so collisions are as with the default filter; a query with
+the :data:`SOLIDS` filter passes through these shapes inside chipmunk, with no Python callback per hit."""
+SOLIDS = pymunk.ShapeFilter(mask=pymunk.ShapeFilter.ALL_MASKS() ^ PASSED)
+"""A query filter that sees every solid shape but the agent's own (e.g. for ``space.segment_query_first``)."""
+_PASSED = pymunk.ShapeFilter(categories=PASSED)
 
 _ITERATIONS = 5
 """Impulse-solver iterations per physics step (chipmunk's default is 10; scenes with few
@@ -110,9 +118,9 @@ class World:
         self._tagged = {tag: np.array(ix, dtype=np.intp) for tag, ix in self._tagged.items()}
         self._xy = np.array([e.position or (math.nan, math.nan) for e in entities], dtype=np.float64).reshape(-1, 2)
         """Every entity's centre now (updated in place after each step)."""
-        self._where: dict[str, tuple[np.ndarray, np.ndarray | None]] = {}
-        """tag -> indices of the present entities with it, and their rows in the batched read (None
-        unless every one has a body of its own)."""
+        self._where: dict[str, tuple[np.ndarray, np.ndarray | None, np.ndarray | None]] = {}
+        """tag -> indices of the present entities with it; their rows in the batched read (None unless every one
+        has a body of its own); and their centres (when none has, as they then never move)."""
 
         agent = spec.agent
         self.agent: AgentControl | None = agent.control(self) if agent is not None else None
@@ -150,12 +158,15 @@ class World:
             self._owner[shape] = index
             if kind:
                 shape.collision_type = kind
+            if shape.sensor:
+                shape.filter = _PASSED
         self._parts[index] = (body, shapes)
 
     def attach_agent(self, shape: pymunk.Shape, tags: tuple[str, ...], *, tool: bool = False) -> None:
         """Mark a shape already in the space as part of the agent (``tool=True``: of its tool, whose
         region entries are not counted), with the tags its contacts count under."""
         shape.collision_type = TOOL if tool else AGENT
+        shape.filter = _PASSED
         self._agent_tags[shape] = tuple(tags)
 
     # -- stepping -----------------------------------------------------------------------
@@ -318,10 +329,13 @@ class World:
             index = self.tagged(tag)
             index = index[self._present[index] & ~np.isnan(self._xy[index, 0])]
             rows = [self._row_of.get(i) for i in index.tolist()]
-            found = self._where[tag] = (index, None if None in rows else np.array(rows, dtype=np.intp))
-        index, rows = found
+            fixed = self._xy[index] if rows and rows.count(None) == len(rows) else None
+            found = self._where[tag] = (index, None if None in rows else np.array(rows, dtype=np.intp), fixed)
+        index, rows, fixed = found
         if rows is not None:  # all with bodies of their own: straight from the last read (one take, no refresh)
             return self._state.take(rows, axis=0)[:, :2]
+        if fixed is not None:  # all on the static body: where they were built, until one leaves (clears _where)
+            return fixed.copy()
         return self._refresh()[index]
 
     def region(self, name: str) -> Region:
