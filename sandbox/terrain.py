@@ -18,7 +18,7 @@ from pymunk._chipmunk import ffi as _ffi
 from pymunk._chipmunk import lib as _chipmunk
 
 from sandbox.errors import ObservationError
-from sandbox.world import SOLIDS
+from sandbox.categories import SOLIDS
 
 if TYPE_CHECKING:
     from sandbox.world import World
@@ -27,7 +27,7 @@ __all__ = ["ground_heights"]
 
 _first_hit = _chipmunk.cpSpaceSegmentQueryFirst
 """Chipmunk's nearest-hit segment query (what ``pymunk.Space.segment_query_first`` calls), called directly with
-one reused result struct: with the :data:`~sandbox.world.SOLIDS` filter it passes through sensors and the agent's
+one reused result struct: with the :data:`~sandbox.categories.SOLIDS` filter it passes through sensors and the agent's
 shapes inside chipmunk, where ``Space.segment_query`` costs a Python callback and result object per shape hit."""
 
 

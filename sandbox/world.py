@@ -26,26 +26,19 @@ from pymunk._chipmunk import lib as _chipmunk
 
 from sandbox.actions import Action
 from sandbox.bodies.base import AgentControl
+from sandbox.categories import PASSED_FILTER
 from sandbox.entities import Body, Consumable, Lock, Pickup, Region, Wall
 from sandbox.errors import SandboxError
 from sandbox.events import Events
 from sandbox.spec import SceneSpec
 
-__all__ = ["World", "AGENT", "PASSED", "REGION", "SOLIDS", "THING", "TOOL"]
+__all__ = ["World", "AGENT", "REGION", "THING", "TOOL"]
 
 AGENT, REGION, THING, TOOL = 1, 2, 3, 4
 """pymunk collision types: the agent's body, region sensors, every other entity's shapes but
 walls' (0), and the shapes of the agent's tool. Each counted event costs a Python callback, so
 some are not counted: contacts with walls (a wall is touched all the time), and region entries
 of the tool (the agent's own entry is counted)."""
-
-PASSED = 1 << 31
-"""The one pymunk collision category of sensors (regions, pickups, ...) and of the agent's own shapes. Every
-shape keeps pymunk's default mask (all categories), so collisions are as with the default filter; a query with
-the :data:`SOLIDS` filter passes through these shapes inside chipmunk, with no Python callback per hit."""
-SOLIDS = pymunk.ShapeFilter(mask=pymunk.ShapeFilter.ALL_MASKS() ^ PASSED)
-"""A query filter that sees every solid shape but the agent's own (e.g. for ``space.segment_query_first``)."""
-_PASSED = pymunk.ShapeFilter(categories=PASSED)
 
 _ITERATIONS = 5
 """Impulse-solver iterations per physics step (chipmunk's default is 10; scenes with few
@@ -159,14 +152,14 @@ class World:
             if kind:
                 shape.collision_type = kind
             if shape.sensor:
-                shape.filter = _PASSED
+                shape.filter = PASSED_FILTER
         self._parts[index] = (body, shapes)
 
     def attach_agent(self, shape: pymunk.Shape, tags: tuple[str, ...], *, tool: bool = False) -> None:
         """Mark a shape already in the space as part of the agent (``tool=True``: of its tool, whose
         region entries are not counted), with the tags its contacts count under."""
         shape.collision_type = TOOL if tool else AGENT
-        shape.filter = _PASSED
+        shape.filter = PASSED_FILTER
         self._agent_tags[shape] = tuple(tags)
 
     # -- stepping -----------------------------------------------------------------------
