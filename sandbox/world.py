@@ -92,6 +92,7 @@ class World:
         self.spec = spec
         self.space = space = pymunk.Space()
         space.damping, space.iterations, space.gravity = spec.damping, _ITERATIONS, spec.gravity
+        self._static = space.static_body
         self.steps = 0
         self.events = Events()
         entities = spec.entities
@@ -141,7 +142,7 @@ class World:
         ``role`` says what touching it does: ``solid`` (nothing but physics), ``region``,
         ``pickup``, ``consumable`` or ``lock``.
         """
-        if body is not self.space.static_body:
+        if body is not self._static:
             self.space.add(body, *shapes)
             self._moving.append(index)
         else:
@@ -149,10 +150,10 @@ class World:
         kind = REGION if role == "region" else 0 if isinstance(self.spec.entities[index], Wall) else THING
         for shape in shapes:
             self._owner[shape] = index
-            if kind:
+            if kind:  # walls (0) are never sensors
                 shape.collision_type = kind
-            if shape.sensor:
-                shape.filter = PASSED_FILTER
+                if shape.sensor:
+                    shape.filter = PASSED_FILTER
         self._parts[index] = (body, shapes)
 
     def attach_agent(self, shape: pymunk.Shape, tags: tuple[str, ...], *, tool: bool = False) -> None:
