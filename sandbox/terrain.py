@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 from pymunk._chipmunk import ffi as _ffi
 from pymunk._chipmunk import lib as _chipmunk
 
-from sandbox.errors import ObservationError
 from sandbox.categories import SOLIDS
+from sandbox.errors import ObservationError
 
 if TYPE_CHECKING:
     from sandbox.world import World
