@@ -26,9 +26,10 @@ if TYPE_CHECKING:
 __all__ = ["ground_heights"]
 
 _first_hit = _chipmunk.cpSpaceSegmentQueryFirst
-"""Chipmunk's nearest-hit segment query (what ``pymunk.Space.segment_query_first`` calls), called directly with
-one reused result struct: with the :data:`~sandbox.categories.SOLIDS` filter it passes through sensors and the agent's
-shapes inside chipmunk, where ``Space.segment_query`` costs a Python callback and result object per shape hit."""
+"""Chipmunk's nearest-hit segment query (what ``pymunk.Space.segment_query_first`` calls), called directly with one
+result struct for all the probes: with the :data:`~sandbox.categories.SOLIDS` filter it passes through sensors and
+the agent's shapes inside chipmunk, where ``Space.segment_query`` costs a Python callback and result object per
+shape hit (about 60 % of coin-run's env step; docs/performance.md)."""
 
 
 def ground_heights(world: World, offsets: Sequence[float], *, depth: float, above: float = 1.5) -> list[float]:

@@ -140,7 +140,8 @@ class World:
         """Add an entity's body (unless it is the space's static body) and shapes to the space.
 
         ``role`` says what touching it does: ``solid`` (nothing but physics), ``region``,
-        ``pickup``, ``consumable`` or ``lock``.
+        ``pickup``, ``consumable`` or ``lock``. Sensor shapes are put in the collision category
+        :data:`~sandbox.categories.PASSED` (solid-only queries pass through them).
         """
         if body is not self._static:
             self.space.add(body, *shapes)
@@ -158,7 +159,8 @@ class World:
 
     def attach_agent(self, shape: pymunk.Shape, tags: tuple[str, ...], *, tool: bool = False) -> None:
         """Mark a shape already in the space as part of the agent (``tool=True``: of its tool, whose
-        region entries are not counted), with the tags its contacts count under."""
+        region entries are not counted), with the tags its contacts count under; it goes in the collision
+        category :data:`~sandbox.categories.PASSED`."""
         shape.collision_type = TOOL if tool else AGENT
         shape.filter = PASSED_FILTER
         self._agent_tags[shape] = tuple(tags)
