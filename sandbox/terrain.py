@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 __all__ = ["ground_heights"]
 
-_first_hit = _chipmunk.cpSpaceSegmentQueryFirst
+_bb, _first_hit = _chipmunk.cpShapeGetBB, _chipmunk.cpSpaceSegmentQueryFirst
 """Chipmunk's nearest-hit segment query (what ``pymunk.Space.segment_query_first`` calls), called directly with one
 result struct for all the probes: with the :data:`~sandbox.categories.SOLIDS` filter it passes through sensors and
 the agent's shapes inside chipmunk, where ``Space.segment_query`` costs a Python callback and result object per
@@ -46,7 +46,7 @@ def ground_heights(world: World, offsets: Sequence[float], *, depth: float, abov
     if not depth > 0 or not above > 0:
         raise ObservationError(f"ground_heights() needs depth > 0 and above > 0 [m], got depth={depth!r}, above={above!r}.")
     x = agent.position[0]
-    feet = min(shape.bb.bottom for shape in agent.body.shapes)
+    feet = min(_bb(shape._shape).b for shape in agent.body.shapes)  # = shape.bb.bottom, without a BB object
     top, bottom = feet + above, feet - depth
     space, hit, out = world.space._space, _ffi.new("cpSegmentQueryInfo *"), []
     for dx in offsets:
