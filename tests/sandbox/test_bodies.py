@@ -191,7 +191,8 @@ def test_env_rejects_box_actions_the_driver_cannot_take(action, match):
         ([1, 2], r"is not a whole number"),
         (math.nan, r"is not a whole number"),
     ],
-    ids=["too-big", "negative", "numpy-too-big", "numpy-negative", "float", "numpy-float", "bool", "bool-array", "string", "list", "nan"],
+    ids=["too-big", "negative", "numpy-too-big", "numpy-negative", "float", "numpy-float", "bool", "bool-array", "string",
+         "list", "nan"],
 )
 def test_env_rejects_discrete_actions_the_driver_cannot_take(action, match):
     env = SandboxEnv(_Task(Driver(x=3, y=3, commands=COMPASS)))
