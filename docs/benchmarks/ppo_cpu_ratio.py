@@ -4,7 +4,8 @@
 load. This times the same runs (``proxies.run.bench._ppo_rate``'s settings: training's vector env for the
 scenario, ``DummyVecEnv`` + ``Monitor`` for CartPole, 2,048 warm-up steps, then STEPS timed inside
 ``frozen_heap``) by this process's CPU time, ROUNDS alternating rounds, and prints the best rates and
-their ratio. Run from the repository root (any tree that has ``proxies/run/bench.py``)::
+their ratio; and, first, the CPU time of one agent step of training's vector env alone, with random actions
+(resets included; best of ROUNDS). Run from the repository root (any tree that has ``proxies/run/bench.py``)::
 
     PYTHONPATH=. .venv/bin/python docs/benchmarks/ppo_cpu_ratio.py SCENARIO [ROUNDS=3] [STEPS=10000]
 """
@@ -15,6 +16,7 @@ import sys
 import time
 
 import gymnasium as gym
+import numpy as np
 import stable_baselines3
 import torch
 from stable_baselines3.common.logger import Logger
@@ -35,9 +37,23 @@ def cpu_rate(vec, steps: int) -> float:
         return steps / (time.process_time() - start)
 
 
+def env_cpu_us(scenario, steps: int = 4000) -> float:
+    """CPU µs per agent step of training's vector env, random actions drawn beforehand."""
+    vec = make_vec_env(scenario, TrainConfig(scenario=scenario.slug))
+    vec.seed(0)
+    vec.reset()
+    vec.action_space.seed(0)
+    actions = [np.array([vec.action_space.sample() for _ in range(vec.num_envs)]) for _ in range(steps // vec.num_envs)]
+    start = time.process_time()
+    for action in actions:
+        vec.step(action)
+    return (time.process_time() - start) / (len(actions) * vec.num_envs) * 1e6
+
+
 def main(name: str, rounds: int, steps: int) -> None:
     torch.set_num_threads(1)
     scenario = get_scenario(name)
+    print(f"{scenario.slug}: vector env {min(env_cpu_us(scenario) for _ in range(rounds)):.1f} CPU µs per agent step")
     best = {"scenario": 0.0, "cartpole": 0.0}
     for _ in range(rounds):
         best["scenario"] = max(best["scenario"], cpu_rate(make_vec_env(scenario, TrainConfig(scenario=scenario.slug)), steps))
