@@ -181,6 +181,8 @@ class SandboxEnv(gym.Env[np.ndarray, np.ndarray]):
         box = isinstance(self.action_space, gym.spaces.Box) and bool((self.action_space.low == -1).all())
         self._box_shape = self.action_space.shape if box and bool((self.action_space.high == 1).all()) else None
         """The shape of a Box(-1, 1) action space, whose in-range actions skip parse_action (every step)."""
+        self._n_actions = int(self.action_space.n) if isinstance(self.action_space, gym.spaces.Discrete) else 0
+        """The size of a Discrete action space (0 for a Box), whose in-range int actions skip parse_action."""
         names = tuple(task.measurements)
         self._measures = tuple(task.measurements.values())
         self._measure_keys = tuple(f"measure/{name}" for name in names)
@@ -304,6 +306,8 @@ class SandboxEnv(gym.Env[np.ndarray, np.ndarray]):
         if type(action) is np.ndarray and action.shape == self._box_shape and action.dtype.kind == "f":  # a Box action
             values = action.tolist()
             world.step(tuple(values) if -1.0 <= min(values) and max(values) <= 1.0 else parse_action(self.action_space, action))
+        elif (type(action) is np.int64 or type(action) is int) and 0 <= action < self._n_actions:  # a Discrete action
+            world.step(int(action))
         else:
             world.step(parse_action(self.action_space, action))
         self._before = self._last

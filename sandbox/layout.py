@@ -268,10 +268,19 @@ def _check_cell_size(cell: float) -> None:
         raise SpecError(f"cell={cell!r} must be a positive cell side [m].")
 
 
-def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
-    """``(start, stop)`` of each run of True in a 1D mask."""
-    edges = np.flatnonzero(np.diff(np.concatenate(([0], mask.astype(np.int8), [0]))))
-    return list(zip(edges[::2].tolist(), edges[1::2].tolist()))
+def _runs(a: list[bool], b: list[bool]) -> list[tuple[int, int]]:
+    """``(start, stop)`` of each run where the two rows of cells differ (plain lists: numpy costs more for a maze's
+    dozen cells)."""
+    runs, start = [], -1
+    for i, differ in enumerate(map(operator.ne, a, b)):
+        if differ and start < 0:
+            start = i
+        elif not differ and start >= 0:
+            runs.append((start, i))
+            start = -1
+    if start >= 0:
+        runs.append((start, len(a)))
+    return runs
 
 
 def walls_from_grid(
@@ -300,14 +309,15 @@ def walls_from_grid(
         raise SpecError(f"thickness={thickness!r} must be a positive wall thickness [m].")
     (nrows, ncols), (ox, oy) = grid.shape, origin
     padded = np.pad(grid.walls, 1)
+    across, down = padded[:, 1:-1].tolist(), padded[1:-1].T.tolist()  # rows, and columns, of cells
     segments = []
     for k in range(nrows + 1):  # the line below printed row k-1, at y = oy + (nrows-k)*cell
         y = oy + (nrows - k) * cell
-        for a, b in _runs(padded[k, 1:-1] != padded[k + 1, 1:-1]):
+        for a, b in _runs(across[k], across[k + 1]):
             segments.append((ox + a * cell, y, ox + b * cell, y))
     for j in range(ncols + 1):  # the line left of column j, at x = ox + j*cell
         x = ox + j * cell
-        for a, b in _runs(padded[1:-1, j] != padded[1:-1, j + 1]):
+        for a, b in _runs(down[j], down[j + 1]):
             segments.append((x, oy + (nrows - b) * cell, x, oy + (nrows - a) * cell))
     return tuple(Wall(x0=x0, y0=y0, x1=x1, y1=y1, thickness=thickness) for x0, y0, x1, y1 in segments)
 

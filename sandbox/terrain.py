@@ -14,8 +14,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-import pymunk
+from pymunk._chipmunk import ffi as _ffi
+from pymunk._chipmunk import lib as _chipmunk
 
+from sandbox.categories import SOLIDS
 from sandbox.errors import ObservationError
 
 if TYPE_CHECKING:
@@ -23,7 +25,11 @@ if TYPE_CHECKING:
 
 __all__ = ["ground_heights"]
 
-_SOLIDS = pymunk.ShapeFilter()
+_bb, _first_hit = _chipmunk.cpShapeGetBB, _chipmunk.cpSpaceSegmentQueryFirst
+"""Chipmunk's nearest-hit segment query (what ``pymunk.Space.segment_query_first`` calls), called directly with one
+result struct for all the probes: with the :data:`~sandbox.categories.SOLIDS` filter it passes through sensors and
+the agent's shapes inside chipmunk, where ``Space.segment_query`` costs a Python callback and result object per
+shape hit (about 60 % of coin-run's env step; docs/performance.md)."""
 
 
 def ground_heights(world: World, offsets: Sequence[float], *, depth: float, above: float = 1.5) -> list[float]:
@@ -39,13 +45,11 @@ def ground_heights(world: World, offsets: Sequence[float], *, depth: float, abov
         raise ObservationError("ground_heights() needs an agent; add a Platformer to the scene.")
     if not depth > 0 or not above > 0:
         raise ObservationError(f"ground_heights() needs depth > 0 and above > 0 [m], got depth={depth!r}, above={above!r}.")
-    mine = agent.body.shapes
     x = agent.position[0]
-    feet = min(shape.bb.bottom for shape in mine)
+    feet = min(_bb(shape._shape).b for shape in agent.body.shapes)  # = shape.bb.bottom, without a BB object
     top, bottom = feet + above, feet - depth
-    query, out = world.space.segment_query, []
+    space, hit, out = world.space._space, _ffi.new("cpSegmentQueryInfo *"), []
     for dx in offsets:
-        hits = query((x + dx, top), (x + dx, bottom), 0.0, _SOLIDS)
-        alpha = min((h.alpha for h in hits if not h.shape.sensor and h.shape not in mine), default=1.0)
-        out.append((top + (bottom - top) * alpha - feet) / depth)
+        _first_hit(space, (x + dx, top), (x + dx, bottom), 0.0, SOLIDS, hit)  # leaves alpha 1 when nothing is hit
+        out.append((top + (bottom - top) * hit.alpha - feet) / depth)
     return out

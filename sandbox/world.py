@@ -26,6 +26,7 @@ from pymunk._chipmunk import lib as _chipmunk
 
 from sandbox.actions import Action
 from sandbox.bodies.base import AgentControl
+from sandbox.categories import PASSED_FILTER
 from sandbox.entities import Body, Consumable, Lock, Pickup, Region, Wall
 from sandbox.errors import SandboxError
 from sandbox.events import Events
@@ -91,6 +92,7 @@ class World:
         self.spec = spec
         self.space = space = pymunk.Space()
         space.damping, space.iterations, space.gravity = spec.damping, _ITERATIONS, spec.gravity
+        self._static = space.static_body
         self.steps = 0
         self.events = Events()
         entities = spec.entities
@@ -110,9 +112,9 @@ class World:
         self._tagged = {tag: np.array(ix, dtype=np.intp) for tag, ix in self._tagged.items()}
         self._xy = np.array([e.position or (math.nan, math.nan) for e in entities], dtype=np.float64).reshape(-1, 2)
         """Every entity's centre now (updated in place after each step)."""
-        self._where: dict[str, tuple[np.ndarray, np.ndarray | None]] = {}
-        """tag -> indices of the present entities with it, and their rows in the batched read (None
-        unless every one has a body of its own)."""
+        self._where: dict[str, tuple[np.ndarray, np.ndarray | None, np.ndarray | None]] = {}
+        """tag -> indices of the present entities with it; their rows in the batched read (None unless every one
+        has a body of its own); and their centres (when none has, as they then never move)."""
 
         agent = spec.agent
         self.agent: AgentControl | None = agent.control(self) if agent is not None else None
@@ -138,9 +140,10 @@ class World:
         """Add an entity's body (unless it is the space's static body) and shapes to the space.
 
         ``role`` says what touching it does: ``solid`` (nothing but physics), ``region``,
-        ``pickup``, ``consumable`` or ``lock``.
+        ``pickup``, ``consumable`` or ``lock``. Sensor shapes are put in the collision category
+        :data:`~sandbox.categories.PASSED` (solid-only queries pass through them).
         """
-        if body is not self.space.static_body:
+        if body is not self._static:
             self.space.add(body, *shapes)
             self._moving.append(index)
         else:
@@ -148,14 +151,18 @@ class World:
         kind = REGION if role == "region" else 0 if isinstance(self.spec.entities[index], Wall) else THING
         for shape in shapes:
             self._owner[shape] = index
-            if kind:
+            if kind:  # walls (0) are never sensors
                 shape.collision_type = kind
+                if shape.sensor:
+                    shape.filter = PASSED_FILTER
         self._parts[index] = (body, shapes)
 
     def attach_agent(self, shape: pymunk.Shape, tags: tuple[str, ...], *, tool: bool = False) -> None:
         """Mark a shape already in the space as part of the agent (``tool=True``: of its tool, whose
-        region entries are not counted), with the tags its contacts count under."""
+        region entries are not counted), with the tags its contacts count under; it goes in the collision
+        category :data:`~sandbox.categories.PASSED`."""
         shape.collision_type = TOOL if tool else AGENT
+        shape.filter = PASSED_FILTER
         self._agent_tags[shape] = tuple(tags)
 
     # -- stepping -----------------------------------------------------------------------
@@ -318,10 +325,13 @@ class World:
             index = self.tagged(tag)
             index = index[self._present[index] & ~np.isnan(self._xy[index, 0])]
             rows = [self._row_of.get(i) for i in index.tolist()]
-            found = self._where[tag] = (index, None if None in rows else np.array(rows, dtype=np.intp))
-        index, rows = found
+            fixed = self._xy[index] if rows and rows.count(None) == len(rows) else None
+            found = self._where[tag] = (index, None if None in rows else np.array(rows, dtype=np.intp), fixed)
+        index, rows, fixed = found
         if rows is not None:  # all with bodies of their own: straight from the last read (one take, no refresh)
             return self._state.take(rows, axis=0)[:, :2]
+        if fixed is not None:  # all on the static body: where they were built, until one leaves (clears _where)
+            return fixed.copy()
         return self._refresh()[index]
 
     def region(self, name: str) -> Region:

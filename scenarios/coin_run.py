@@ -142,13 +142,13 @@ def ended(world: World) -> bool:
 
 def _offset(world: World, tag: str) -> tuple[float, float, float]:
     """The nearest entity with ``tag`` as (dx / length, dy / height, 1), or zeros when there is none."""
-    where = world.where(tag)
-    if not len(where):
-        return 0.0, 0.0, 0.0
     x, y = world.agent.position
-    dx, dy = where[:, 0] - x, where[:, 1] - y
-    i = int(np.argmin(dx * dx + dy * dy))
-    return float(dx[i]) / LENGTH, float(dy[i]) / HEIGHT, 1.0
+    best = None
+    for px, py in world.where(tag).tolist():
+        dx, dy = px - x, py - y
+        if best is None or dx * dx + dy * dy < best[0]:
+            best = (dx * dx + dy * dy, dx, dy)
+    return (0.0, 0.0, 0.0) if best is None else (best[1] / LENGTH, best[2] / HEIGHT, 1.0)
 
 
 def observe(world: World) -> np.ndarray:

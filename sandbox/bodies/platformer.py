@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 import pymunk
+from pymunk._chipmunk import lib as _chipmunk
 
 from sandbox.bodies.base import AgentBody, AgentControl
 from sandbox.entities.base import register_kind
@@ -22,6 +23,8 @@ if TYPE_CHECKING:
     from sandbox.world import World
 
 __all__ = ["Platformer", "RUN_AND_JUMP"]
+
+_set_velocity = _chipmunk.cpBodySetVelocity
 
 RUN_AND_JUMP = ((0.0, 0.0), (-1.0, 0.0), (1.0, 0.0), (0.0, 1.0), (-1.0, 1.0), (1.0, 1.0))
 """Discrete commands: stand, left, right, jump, jump left, jump right."""
@@ -87,14 +90,14 @@ class PlatformerControl(AgentControl):
     def apply(self, controls: tuple[float, ...]) -> None:
         run, jump = controls
         spec: Platformer = self.spec  # type: ignore[assignment]
-        vx, vy = self.body.velocity
+        vx, vy = self.state[3], self.state[4]  # the body's velocity, as the world read it after the last step
         target = run * spec.run_speed
         vx = target if self.grounded else vx + (target - vx) * spec.air_control
         if jump > 0 and self.grounded:
             vy = spec.jump_speed
         if run:
             self.facing = math.copysign(1.0, run)
-        self.body.velocity = (vx, vy)
+        _set_velocity(self.body._body, (vx, vy))  # = body.velocity = (vx, vy), without pymunk's property layer
 
     def after_step(self, world: World) -> None:
         found = [False]

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, ClassVar
 import pymunk
 
 from sandbox.bodies.base import AgentBody, AgentControl
+from sandbox.categories import SOLIDS
 from sandbox.entities.base import register_kind
 from sandbox.errors import SpecError
 
@@ -65,7 +66,7 @@ class WalkerControl(AgentControl):
 
     def __init__(self, spec: GridWalker, body: pymunk.Body, space: pymunk.Space) -> None:
         super().__init__(spec, body)
-        self._space, self._filter = space, pymunk.ShapeFilter()
+        self._space = space
         self.blocked = False
         """Whether the last move was stopped by something solid."""
 
@@ -77,9 +78,8 @@ class WalkerControl(AgentControl):
         spec: GridWalker = self.spec  # type: ignore[assignment]
         dx, dy = (math.copysign(spec.step, east), 0.0) if abs(east) >= abs(north) else (0.0, math.copysign(spec.step, north))
         x, y = self.body.position
-        mine = set(self.body.shapes)
-        hits = self._space.segment_query((x, y), (x + dx, y + dy), spec.radius * 0.9, self._filter)
-        self.blocked = any(not hit.shape.sensor and hit.shape not in mine for hit in hits)
+        # sensors and the walker's own disc are passed through inside chipmunk (their collision category)
+        self.blocked = bool(self._space.segment_query((x, y), (x + dx, y + dy), spec.radius * 0.9, SOLIDS))
         if not self.blocked:
             self.body.position = (x + dx, y + dy)
             self._space.reindex_shapes_for_body(self.body)

@@ -90,9 +90,8 @@ class Wall(Entity):
 
     def build(self, world: World, index: int) -> None:
         """One static segment per solid part."""
-        shapes = []
-        for a, b in self.solid_parts:
-            shape = pymunk.Segment(world.space.static_body, a, b, self.thickness / 2)
+        static, radius = world.space.static_body, self.thickness / 2
+        shapes = [pymunk.Segment(static, a, b, radius) for a, b in self.solid_parts]
+        for shape in shapes:
             shape.friction = self.friction
-            shapes.append(shape)
-        world.attach(index, world.space.static_body, *shapes, role="solid")
+        world.attach(index, static, *shapes, role="solid")

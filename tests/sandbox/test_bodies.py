@@ -181,6 +181,8 @@ def test_env_rejects_box_actions_the_driver_cannot_take(action, match):
     [
         (5, r"Action 5 is outside Discrete\(5\); give 0..4"),
         (-1, r"Action -1 is outside Discrete\(5\)"),
+        (np.int64(5), r"Action 5 is outside Discrete\(5\)"),
+        (np.int64(-1), r"Action -1 is outside Discrete\(5\)"),
         (1.5, r"Action 1.5 is not a whole number; the action space is Discrete\(5\)"),
         (np.float64(0.25), r"is not a whole number"),
         (True, r"Action True is not a whole number"),
@@ -189,7 +191,8 @@ def test_env_rejects_box_actions_the_driver_cannot_take(action, match):
         ([1, 2], r"is not a whole number"),
         (math.nan, r"is not a whole number"),
     ],
-    ids=["too-big", "negative", "float", "numpy-float", "bool", "bool-array", "string", "list", "nan"],
+    ids=["too-big", "negative", "numpy-too-big", "numpy-negative", "float", "numpy-float", "bool", "bool-array", "string",
+         "list", "nan"],
 )
 def test_env_rejects_discrete_actions_the_driver_cannot_take(action, match):
     env = SandboxEnv(_Task(Driver(x=3, y=3, commands=COMPASS)))

@@ -31,3 +31,12 @@ def test_a_surface_below_reach_reads_minus_one():
 def test_bad_depth_is_an_observation_error():
     with pytest.raises(ObservationError, match="depth > 0"):
         ground_heights(level(), (0.5,), depth=0.0)
+
+
+def test_the_agents_own_body_is_passed_through_and_a_loose_box_is_ground():
+    ground = Body(x=1.0, y=0.5, shape="box", size=(2.0, 1.0), motion="static")
+    box = Body(x=0.5, y=1.15, shape="box", size=(0.3, 0.3))  # dynamic, resting on the ground left of the runner
+    world = World(SceneSpec(width=5.0, height=4.0, entities=(Platformer(x=1.0, y=1.35), ground, box)))
+    below_me, on_the_box = ground_heights(world, (0.0, -0.5), depth=2.0)
+    assert below_me == pytest.approx(0.0, abs=0.02)  # the runner's own box is not its ground
+    assert on_the_box == pytest.approx(0.15, abs=0.02)  # a loose solid is seen like static ground
