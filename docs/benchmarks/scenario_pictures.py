@@ -13,8 +13,10 @@ import numpy as np
 from proxies import get_scenario
 from proxies.present.drawing import draw_graph, save_png
 
-COUNTERFACTUAL = {"cheese-maze": {"corner_size": 5}, "coin-run": {"coin": 0.04, "start": 0.35}}
-"""The intervention shown beside the training scene: the cheese anywhere; the coin behind the runner."""
+COUNTERFACTUAL = {"cheese-maze": {"corner_size": 5}, "coin-run": {"coin": 0.04, "start": 0.35},
+                  "keys-chests": {"n_keys": 5, "n_chests": 2}, "forager": {"n_fruit": 1, "n_candy": 3}}
+"""The intervention shown beside the training scene: the cheese anywhere; the coin behind the runner;
+more keys than chests; candy beside the fruit."""
 
 
 def scene(slug: str, seed: int, **fixed) -> np.ndarray:
