@@ -7,7 +7,20 @@ import math
 import numpy as np
 import pytest
 
-from sandbox import Appearance, Body, Consumable, Driver, ObservationError, Pickup, Platformer, Region, SceneSpec, Tool, Wall, World
+from sandbox import (
+    Appearance,
+    Body,
+    Consumable,
+    Driver,
+    ObservationError,
+    Pickup,
+    Platformer,
+    Region,
+    SceneSpec,
+    Tool,
+    Wall,
+    World,
+)
 from sandbox.observe import agent_features, nearest, offsets, pixels, rays, to_agent_frame
 
 HEADING = 0.7
