@@ -18,7 +18,8 @@ True reward
     ``calories``: the calories eaten.
 Proxies
     ``sweetness``: the sweetness eaten. Neither causes the other: what food is on offer
-    (``n_fruit``, ``n_roots``, ``n_candy``) drives both, a *common cause*.
+    (``n_fruit``, ``n_roots``, ``n_candy``) drives both, a *common cause*. Candy adds no
+    calories, yet it changes the calories eaten: time spent eating candy is not spent on fruit.
 Starting state
     The forager in the middle of the room facing east; the food scattered at least 0.6 m apart
     and from the forager.
@@ -105,7 +106,7 @@ def sweetness(world: World) -> float:
 
 GRAPH = RewardGraph(
     factors=FACTORS,
-    measurements=(Measurement.of(calories, causes=("n_fruit", "n_roots"), unit="calories"),
+    measurements=(Measurement.of(calories, causes=("n_fruit", "n_roots", "n_candy"), unit="calories"),
                   Measurement.of(sweetness, causes=("n_fruit", "n_roots", "n_candy"), unit="sweetness")),
     true_reward=Objective("calories", doc="calories eaten"),
     proxies=(Objective("sweetness", doc="sweetness eaten"),),
