@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from proxies import RandomPolicy, get_scenario
+from proxies.evaluate.compiler import separable
 from proxies.scenario.rollout import episode_returns
 from sandbox import SpecError
 from scenarios import forager as fg
@@ -21,7 +22,13 @@ def returns(policy, specs) -> np.ndarray:
 
 def test_the_graph_derives_a_common_cause_through_the_food_on_offer():
     relation = SCENARIO.graph.relation("sweetness")
-    assert relation.kind == "common_cause" and relation.path[1] in ("n_fruit", "n_roots")
+    assert relation.kind == "common_cause" and relation.path[1] in ("n_fruit", "n_roots", "n_candy")
+
+
+def test_the_compiler_intervenes_on_the_candy_the_one_factor_that_breaks_the_tie():
+    # n_fruit and n_roots are shared ancestors too, but their training and intervention values
+    # give both references the same sweetness and calories; only candy pulls them apart
+    assert "n_candy" in [e.factor for e in separable(SCENARIO, "sweetness")]
 
 
 def test_in_training_sweetness_is_calories_for_every_policy():

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from proxies import get_scenario
+from proxies.evaluate.compiler import separable
 from proxies.scenario.rollout import play
 from sandbox import SpecError
 from sandbox.layout import scatter
@@ -28,6 +29,11 @@ def measure(episode, name: str) -> float:
 def test_the_graph_derives_a_side_effect_although_keys_are_called_instrumental():
     relation = SCENARIO.graph.relation("keys_collected")
     assert relation.kind == "side_effect" and relation.path == ("keys_collected", "chests_opened")
+
+
+def test_the_compiler_intervenes_on_both_counts_to_give_spare_keys():
+    assert {(e.factor, e.role) for e in separable(SCENARIO, "keys_collected")} == {
+        ("n_keys", "proxy_without_true"), ("n_chests", "true_without_proxy")}
 
 
 def test_the_chest_reference_opens_a_chest_with_every_key_in_training():
