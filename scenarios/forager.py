@@ -135,9 +135,8 @@ class Eat:
 
     def reset(self, world: World, rng: np.random.Generator) -> None:
         """Note each food item's amount of the nutrient (items never change, they only get eaten)."""
-        index = world.tagged("food")
-        self.index = index
-        self.amount = np.array([dict(world.spec.entities[i].nutrients)[self.nutrient] for i in index.tolist()])
+        self.index = world.tagged("food")
+        self.amount = np.array([dict(world.spec.entities[i].nutrients)[self.nutrient] for i in self.index.tolist()])
 
     def act(self, obs: np.ndarray, world: World) -> np.ndarray:
         """The drive towards the best item left."""
