@@ -136,6 +136,7 @@ def nearest(
     scale: float,
     appearance: bool = False,
     shapes: Sequence[str] = (),
+    nutrients: Sequence[str] = (),
     required: bool = True,
 ) -> list[float]:
     """The ``k`` nearest entities still in the scene that carry any of ``tags``, nearest first.
@@ -143,8 +144,11 @@ def nearest(
     Each takes one slot: ``(ahead, left) / scale`` from the agent and ``present = 1``; with
     ``appearance=True`` also its colour (:attr:`~sandbox.Appearance.rgb`, 3 floats) and a
     one-hot of its appearance's shape name over the vocabulary ``shapes`` (all zeros for an
-    entity whose shape has no name). Slots without an entity are zeros (``present = 0``). A slot
-    is ``3`` floats long, or ``6 + len(shapes)`` with appearance; the list is always ``k`` slots.
+    entity whose shape has no name). With ``nutrients`` (names, e.g. ``("sweetness",)``), each slot
+    ends with the amounts of those nutrients the entity holds (0 for a nutrient it lacks, and for
+    anything not a :class:`~sandbox.Consumable`): what the agent can smell or taste. Slots without
+    an entity are zeros (``present = 0``). A slot is ``3`` floats long, plus ``3 + len(shapes)``
+    with appearance, plus ``len(nutrients)``; the list is always ``k`` slots.
 
     With ``required=True`` a tag that no entity of the scene carries is an
     :class:`~sandbox.errors.ObservationError` (a typo would otherwise read as "none there");
@@ -167,7 +171,7 @@ def nearest(
     agent = world.agent
     x, y, heading, _, _ = (agent if agent is not None else _agent(world, "nearest")).state
     c, s = math.cos(heading) / scale, math.sin(heading) / scale
-    if not appearance:
+    if not appearance and not nutrients:
         if len(tags) == 1:
             points = world.where(tags[0]).tolist()
             if not points and required:  # none left, or none ever: only the second is an error
@@ -202,20 +206,28 @@ def nearest(
         if d2 == d2:
             near.append((d2, dx, dy, i))
     near.sort()
-    vocabulary = tuple(shapes)
-    width = 6 + len(vocabulary)
+    vocabulary, tastes = tuple(shapes), (nutrients,) if isinstance(nutrients, str) else tuple(nutrients)
+    if not all(isinstance(name, str) and name for name in tastes):
+        raise ObservationError(f"nearest() needs nutrient names (non-empty strings), got nutrients={nutrients!r}.")
+    width = 3 + (3 + len(vocabulary) if appearance else 0) + len(tastes)
     out = []
     for _, dx, dy, i in near[:k]:
-        look = world.spec.entities[i].appearance
-        onehot = [0.0] * len(vocabulary)
-        if look.shape:
-            if look.shape not in vocabulary:
-                raise ObservationError(
-                    f"nearest(): entity {i} ({'/'.join(world.spec.entities[i].tags)}) looks like a {look.shape!r}, "
-                    f"which is not in shapes={vocabulary!r}; add it to the shapes vocabulary."
-                )
-            onehot[vocabulary.index(look.shape)] = 1.0
-        out += (dx * c + dy * s, dy * c - dx * s, 1.0, *look.rgb, *onehot)
+        entity = world.spec.entities[i]
+        out += (dx * c + dy * s, dy * c - dx * s, 1.0)
+        if appearance:
+            look = entity.appearance
+            onehot = [0.0] * len(vocabulary)
+            if look.shape:
+                if look.shape not in vocabulary:
+                    raise ObservationError(
+                        f"nearest(): entity {i} ({'/'.join(entity.tags)}) looks like a {look.shape!r}, "
+                        f"which is not in shapes={vocabulary!r}; add it to the shapes vocabulary."
+                    )
+                onehot[vocabulary.index(look.shape)] = 1.0
+            out += (*look.rgb, *onehot)
+        if tastes:
+            held = dict(getattr(entity, "nutrients", ()))
+            out += tuple(held.get(name, 0.0) for name in tastes)
     if len(near) < k:
         out += (0.0,) * (width * (k - len(near)))
     return out

@@ -5,7 +5,7 @@ A reproduction is a :mod:`proxies.run.sweep` with the α grid and the published 
 scenario (:data:`REPRODUCTIONS`), so it resumes, skips and retrains exactly as a sweep does.
 
 >>> sorted(REPRODUCTIONS)
-['cheese-maze', 'coin-run']
+['cheese-maze', 'coin-run', 'forager', 'keys-chests']
 >>> REPRODUCTIONS["coin-run"].mixes
 (0.0, 0.11, 1.0)
 """
@@ -59,6 +59,21 @@ REPRODUCTIONS: dict[str, Reproduction] = {
             "jaxgmg (Sadek et al., RLC 2025), corner size 1: true return 0.13 against 0.46 for the corner "
             "(200M steps, A100).",
             "Turner et al.: the maze agent reached the cheese on 69.1 % of decision-square mazes.",
+        ),
+    ),
+    "keys-chests": Reproduction(
+        mixes=(0.0, 1.0),
+        published=(
+            "Langosco et al. (ICML 2022), Keys & Chests: trained with 3 keys and 10 chests, tested with 10 keys "
+            "and 3 chests, agents collect the keys they can no longer use (hoarding); a qualitative result, "
+            "no rate published (procgen maze, 200M steps per agent, IMPALA CNN on pixels).",
+        ),
+    ),
+    "forager": Reproduction(
+        mixes=(0.0, 1.0),
+        published=(
+            "None published: sweetness standing in for calories is the textbook example of evolution's proxy "
+            "(candy in the modern environment), not a measured RL result; the table is ours alone.",
         ),
     ),
 }

@@ -7,7 +7,20 @@ import math
 import numpy as np
 import pytest
 
-from sandbox import Appearance, Body, Driver, ObservationError, Pickup, Platformer, Region, SceneSpec, Tool, Wall, World
+from sandbox import (
+    Appearance,
+    Body,
+    Consumable,
+    Driver,
+    ObservationError,
+    Pickup,
+    Platformer,
+    Region,
+    SceneSpec,
+    Tool,
+    Wall,
+    World,
+)
 from sandbox.observe import agent_features, nearest, offsets, pixels, rays, to_agent_frame
 
 HEADING = 0.7
@@ -98,6 +111,20 @@ def test_nearest_with_appearance_adds_colour_and_a_shape_one_hot():
     assert got[2 * slot + 2:3 * slot] == [1.0, *Appearance("green").rgb, 0.0, 0.0]  # unnamed shape: no one-hot
     assert got[3 * slot:] == [0.0] * slot
     assert got[:2] == pytest.approx(_frame(world, 3.0, 1.5))
+
+
+def test_nearest_with_nutrients_adds_each_named_amount_and_zero_for_what_an_entity_lacks():
+    world = World(SceneSpec(width=4.0, height=2.0, entities=(
+        Driver(x=1.0, y=1.0),
+        Consumable(x=2.0, y=1.0, tags=("food",), nutrients=(("sweetness", 1.0), ("calories", 0.0))),
+        Body(x=3.5, y=1.0, tags=("food",)),
+    )))
+    out = nearest(world, "food", 3, scale=1.0, nutrients=("sweetness", "calories"))
+    assert out == [1.0, 0.0, 1.0, 1.0, 0.0, 2.5, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]
+    with_look = nearest(world, "food", 1, scale=1.0, appearance=True, nutrients="sweetness")
+    assert len(with_look) == 3 + 3 + 1 and with_look[-1] == 1.0
+    with pytest.raises(ObservationError, match=r"nearest\(\) needs nutrient names \(non-empty strings\), got nutrients=\(''"):
+        nearest(world, "food", 1, scale=1.0, nutrients=("",))
 
 
 def test_nearest_with_a_shape_outside_the_vocabulary_is_an_error():
