@@ -5,6 +5,6 @@ point in the ``proxy_sandbox.scenarios`` group (declared in ``pyproject.toml``),
 finds an installed third-party scenario. Importing the package imports every module listed here.
 """
 
-from scenarios import cheese_maze, cleaning_robot, coin_run
+from scenarios import cheese_maze, cleaning_robot, coin_run, gem_colour
 
-__all__ = ["cheese_maze", "cleaning_robot", "coin_run"]
+__all__ = ["cheese_maze", "cleaning_robot", "coin_run", "gem_colour"]
