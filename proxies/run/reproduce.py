@@ -5,7 +5,7 @@ A reproduction is a :mod:`proxies.run.sweep` with the α grid and the published 
 scenario (:data:`REPRODUCTIONS`), so it resumes, skips and retrains exactly as a sweep does.
 
 >>> sorted(REPRODUCTIONS)
-['cheese-maze', 'coin-run']
+['cheese-maze', 'coin-run', 'gem-colour']
 >>> REPRODUCTIONS["coin-run"].mixes
 (0.0, 0.11, 1.0)
 """
@@ -59,6 +59,15 @@ REPRODUCTIONS: dict[str, Reproduction] = {
             "jaxgmg (Sadek et al., RLC 2025), corner size 1: true return 0.13 against 0.46 for the corner "
             "(200M steps, A100).",
             "Turner et al.: the maze agent reached the cheese on 69.1 % of decision-square mazes.",
+        ),
+    ),
+    "gem-colour": Reproduction(
+        mixes=(0.0, 1.0),
+        published=(
+            "Langosco et al. (ICML 2022), Maze II: trained to reach a yellow gem, agents shown a red gem and a "
+            "yellow star go to the yellow star: colour over shape (procgen maze, 200M steps, IMPALA CNN on pixels).",
+            "Ramanauskas & Şimşek (NeurIPS 2023 ATTRIB workshop): over 1,000 agents in a simplified maze; "
+            "colour or shape is an arbitrary choice (a colour channel), and it changes with the training seed alone.",
         ),
     ),
 }
