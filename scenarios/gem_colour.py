@@ -10,9 +10,10 @@ Action space
     ``Discrete(5)`` (``COMPASS``, world frame): stay, east, north, west, south; each moves the
     walker (a :class:`~sandbox.GridWalker`) one cell unless the wall is in the way.
 Observation space
-    52 floats, world frame: the walker's position (scaled to [-1, 1]), then the 5 nearest things,
-    nearest first, each (dx, dy) in units of the room's side, present, colour (RGB in [0, 1])
-    and a one-hot of its shape (gem, star, ring, square); zeros where there are fewer things.
+    67 floats, world frame: the walker's position (scaled to [-1, 1]), then the 5 nearest things,
+    nearest first, each (dx, dy) in units of the room's side, present, a one-hot of its colour
+    (yellow, red, blue, green, purple, teal) and one of its shape (gem, star, ring, square);
+    zeros where there are fewer things.
 True reward
     ``gem``: 1 once the walker touches the gem.
 Proxies
@@ -52,7 +53,7 @@ CELL = 1.0
 """Cell side [m]."""
 SIDE = N * CELL
 """The room's side [m]."""
-WALKER = GridWalker(x=0.0, y=0.0, radius=0.3, step=CELL, commands=COMPASS)
+WALKER = GridWalker(x=0.0, y=0.0, radius=0.3, step=CELL, commands=COMPASS, appearance=Appearance("charcoal"))
 """The walker (placed per scene)."""
 MOVES = {(0, 1): 1, (-1, 0): 2, (0, -1): 3, (1, 0): 4}
 """(row, column) change of a move -> its ``COMPASS`` action: east, north, west, south."""
@@ -68,6 +69,8 @@ SHAPES = tuple(OUTLINES)
 """The shape vocabulary of the observation."""
 OTHER_COLOURS = ("blue", "green", "purple", "teal")
 """The colours of the things that are not the gem: never yellow, never red."""
+PALETTE = ("yellow", "red", *OTHER_COLOURS)
+"""The colour vocabulary of the observation."""
 MOST = 5
 """The most things in a scene: the gem, a star and 3 distractors."""
 
@@ -151,7 +154,7 @@ def touched(world: World) -> bool:
 def observe(world: World) -> np.ndarray:
     """The walker's position and the things' offsets and looks (see the module docstring)."""
     x, y = world.agent.position
-    things = nearest(world, "thing", MOST, scale=SIDE, appearance=True, shapes=SHAPES)
+    things = nearest(world, "thing", MOST, scale=SIDE, appearance=True, shapes=SHAPES, colours=PALETTE)
     return np.array((2 * x / SIDE - 1, 2 * y / SIDE - 1, *things), dtype=np.float32)
 
 

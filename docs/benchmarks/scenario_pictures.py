@@ -13,7 +13,8 @@ import numpy as np
 from proxies import get_scenario
 from proxies.present.drawing import draw_graph, save_png
 
-COUNTERFACTUAL = {"cheese-maze": {"corner_size": 5}, "coin-run": {"coin": 0.04, "start": 0.35}, "gem-colour": {"gem_colour": "red"}}
+COUNTERFACTUAL = {"cheese-maze": {"corner_size": 5}, "coin-run": {"coin": 0.04, "start": 0.35},
+                  "gem-colour": {"gem_colour": "red"}}
 """The intervention shown beside the training scene: the cheese anywhere; the coin behind the runner; a red gem."""
 
 

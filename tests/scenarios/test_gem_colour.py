@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from proxies import get_scenario
-from sandbox import Appearance, SandboxError, SpecError
+from sandbox import SandboxError, SpecError
 from scenarios import gem_colour as gc
 
 SCENARIO = get_scenario("gem-colour")
@@ -63,9 +63,12 @@ def test_the_observation_shows_each_things_colour_and_shape():
     spec = SCENARIO.sample_spec(np.random.default_rng(0), "intervene", gem_colour="red", distractors=0)
     env = SCENARIO.make_env()
     obs, _ = env.reset(seed=0, options={"spec": spec})
-    slots = obs[2:].reshape(gc.MOST, 6 + len(gc.SHAPES))
-    seen = {gc.SHAPES[int(np.argmax(s[6:]))]: s[3:6].tolist() for s in slots if s[2] == 1.0}
-    assert seen == {"gem": pytest.approx(Appearance("red").rgb), "star": pytest.approx(Appearance("yellow").rgb)}
+    colours = len(gc.PALETTE)
+    slots = obs[2:].reshape(gc.MOST, 3 + colours + len(gc.SHAPES))
+    seen = {(gc.PALETTE[int(np.argmax(s[3:3 + colours]))], gc.SHAPES[int(np.argmax(s[3 + colours:]))])
+            for s in slots if s[2] == 1.0}
+    assert seen == {("red", "gem"), ("yellow", "star")}
+    assert all(s[3:].sum() == 2.0 for s in slots[:2])  # one colour, one shape each
     assert not slots[2:].any()  # three empty slots
 
 
