@@ -304,7 +304,7 @@ def reproduce(
     mix: str | None = typer.Option(None, help="Training mixes α, comma-separated (default: the published grid's)."),
     workers: int = typer.Option(1, help="Runs at once (one CPU and one torch thread each)."),
 ) -> None:
-    """Reproduce a published result (coin-run, cheese-maze): train seeds at each α, attribute each seed and
+    """Reproduce a published result (coin-run, cheese-maze, gem-colour): train seeds at each α, attribute each seed and
     each α's seeds together, and print the seeds' verdicts and weights beside the published figures.
 
     Run again, it skips finished runs and resumes interrupted ones (it is a sweep: see `sweep`).

@@ -35,6 +35,7 @@ import numpy as np
 import pymunk
 from PIL import Image
 
+from sandbox.appearance import COLOURS
 from sandbox.errors import ObservationError
 from sandbox.render import render_world
 from sandbox.world import World
@@ -137,6 +138,7 @@ def nearest(
     appearance: bool = False,
     shapes: Sequence[str] = (),
     nutrients: Sequence[str] = (),
+    colours: Sequence[str] = (),
     required: bool = True,
 ) -> list[float]:
     """The ``k`` nearest entities still in the scene that carry any of ``tags``, nearest first.
@@ -144,16 +146,21 @@ def nearest(
     Each takes one slot: ``(ahead, left) / scale`` from the agent and ``present = 1``; with
     ``appearance=True`` also its colour (:attr:`~sandbox.Appearance.rgb`, 3 floats) and a
     one-hot of its appearance's shape name over the vocabulary ``shapes`` (all zeros for an
-    entity whose shape has no name). With ``nutrients`` (names, e.g. ``("sweetness",)``), each slot
-    ends with the amounts of those nutrients the entity holds (0 for a nutrient it lacks, and for
-    anything not a :class:`~sandbox.Consumable`): what the agent can smell or taste. Slots without
-    an entity are zeros (``present = 0``). A slot is ``3`` floats long, plus ``3 + len(shapes)``
-    with appearance, plus ``len(nutrients)``; the list is always ``k`` slots.
+    entity whose shape has no name). With a vocabulary of ``colours`` (names from
+    :data:`~sandbox.COLOURS`) the colour is a one-hot over it instead of RGB, so that colour and
+    shape reach a learner alike: no colour then resembles another by its channels. With
+    ``nutrients`` (names, e.g. ``("sweetness",)``), each slot ends with the amounts of those
+    nutrients the entity holds (0 for a nutrient it lacks, and for anything not a
+    :class:`~sandbox.Consumable`): what the agent can smell or taste. Slots without an entity are
+    zeros (``present = 0``). A slot is ``3`` floats long, plus ``3 + len(shapes)`` with appearance
+    (``len(colours) + len(shapes)`` with ``colours``), plus ``len(nutrients)``; the list is always
+    ``k`` slots.
 
     With ``required=True`` a tag that no entity of the scene carries is an
     :class:`~sandbox.errors.ObservationError` (a typo would otherwise read as "none there");
     pass ``required=False`` for things that some scenes lack. A named shape missing from
-    ``shapes`` is an error too.
+    ``shapes``, a colour missing from ``colours``, or a name in ``colours`` that is not a known
+    colour, is an error too.
 
     Examples
     --------
@@ -162,6 +169,12 @@ def nearest(
     ...     Driver(x=1.0, y=1.0), Body(x=2.0, y=1.0, tags=("gem",), appearance=Appearance("yellow", "star")))))
     >>> nearest(world, "gem", 1, scale=1.0, appearance=True, shapes=("gem", "star"))
     [1.0, 0.0, 1.0, 0.95, 0.8, 0.15, 0.0, 1.0]
+    >>> nearest(world, "gem", 1, scale=1.0, appearance=True, shapes=("gem", "star"), colours=("red", "yellow"))
+    [1.0, 0.0, 1.0, 0.0, 1.0, 0.0, 1.0]
+    >>> nearest(world, "gem", 1, scale=1.0, appearance=True, colours=("yelow",))
+    Traceback (most recent call last):
+    ...
+    sandbox.errors.ObservationError: nearest(): colours=('yelow',) names 'yelow', which is not a known colour; did you mean ...
     >>> nearest(world, "gme", 1, scale=1.0)
     Traceback (most recent call last):
     ...
@@ -206,10 +219,11 @@ def nearest(
         if d2 == d2:
             near.append((d2, dx, dy, i))
     near.sort()
-    vocabulary, tastes = tuple(shapes), (nutrients,) if isinstance(nutrients, str) else tuple(nutrients)
+    vocabulary, palette = tuple(shapes), _palette(colours)
+    tastes = (nutrients,) if isinstance(nutrients, str) else tuple(nutrients)
     if not all(isinstance(name, str) and name for name in tastes):
         raise ObservationError(f"nearest() needs nutrient names (non-empty strings), got nutrients={nutrients!r}.")
-    width = 3 + (3 + len(vocabulary) if appearance else 0) + len(tastes)
+    width = 3 + ((len(palette) or 3) + len(vocabulary) if appearance else 0) + len(tastes)
     out = []
     for _, dx, dy, i in near[:k]:
         entity = world.spec.entities[i]
@@ -224,13 +238,38 @@ def nearest(
                         f"which is not in shapes={vocabulary!r}; add it to the shapes vocabulary."
                     )
                 onehot[vocabulary.index(look.shape)] = 1.0
-            out += (*look.rgb, *onehot)
+            out += (*(look.rgb if not palette else _colour_onehot(world, i, palette)), *onehot)
         if tastes:
             held = dict(getattr(entity, "nutrients", ()))
             out += tuple(held.get(name, 0.0) for name in tastes)
     if len(near) < k:
         out += (0.0,) * (width * (k - len(near)))
     return out
+
+
+def _palette(colours: Sequence[str]) -> tuple[str, ...]:
+    """``colours`` as a tuple, each checked to be a name of :data:`~sandbox.COLOURS`."""
+    palette = (colours,) if isinstance(colours, str) else tuple(colours)
+    for name in palette:
+        if name not in COLOURS:
+            close = difflib.get_close_matches(str(name), COLOURS, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise ObservationError(
+                f"nearest(): colours={palette!r} names {name!r}, which is not a known colour; {hint}"
+                f"Known colours: {', '.join(COLOURS)}."
+            )
+    return palette
+
+
+def _colour_onehot(world: World, i: int, palette: tuple[str, ...]) -> list[float]:
+    """Entity ``i``'s colour as a one-hot over ``palette``; an :class:`ObservationError` if it is not in it."""
+    colour = world.spec.entities[i].appearance.colour
+    if colour not in palette:
+        raise ObservationError(
+            f"nearest(): entity {i} ({'/'.join(world.spec.entities[i].tags)}) is {colour!r}, which is not in "
+            f"colours={palette!r}; add it to the colours vocabulary."
+        )
+    return [float(name == colour) for name in palette]
 
 
 def rays(world: World, n: int, length: float, *, tags: str | Sequence[str] | None = None, required: bool = True) -> list[float]:

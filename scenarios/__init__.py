@@ -5,6 +5,6 @@ point in the ``proxy_sandbox.scenarios`` group (declared in ``pyproject.toml``),
 finds an installed third-party scenario. Importing the package imports every module listed here.
 """
 
-from scenarios import cheese_maze, cleaning_robot, coin_run, forager, keys_chests, training_cue
+from scenarios import cheese_maze, cleaning_robot, coin_run, forager, gem_colour, keys_chests, training_cue
 
-__all__ = ["cheese_maze", "cleaning_robot", "coin_run", "forager", "keys_chests", "training_cue"]
+__all__ = ["cheese_maze", "cleaning_robot", "coin_run", "forager", "gem_colour", "keys_chests", "training_cue"]

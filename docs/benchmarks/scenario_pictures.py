@@ -15,10 +15,10 @@ from proxies.present.drawing import draw_graph, save_png
 
 COUNTERFACTUAL = {
     "cheese-maze": {"corner_size": 5}, "coin-run": {"coin": 0.04, "start": 0.35}, "training-cue": {"lamp_colour": "red"},
-    "keys-chests": {"n_keys": 5, "n_chests": 2}, "forager": {"n_fruit": 1, "n_candy": 3},
+    "keys-chests": {"n_keys": 5, "n_chests": 2}, "forager": {"n_fruit": 1, "n_candy": 3}, "gem-colour": {"gem_colour": "red"},
 }
 """The intervention shown beside the training scene: the cheese anywhere; the coin behind the runner; the lamp red;
-more keys than chests; candy beside the fruit."""
+more keys than chests; candy beside the fruit; a red gem."""
 
 
 def scene(slug: str, seed: int, **fixed) -> np.ndarray:

@@ -5,7 +5,7 @@ A reproduction is a :mod:`proxies.run.sweep` with the α grid and the published 
 scenario (:data:`REPRODUCTIONS`), so it resumes, skips and retrains exactly as a sweep does.
 
 >>> sorted(REPRODUCTIONS)
-['cheese-maze', 'coin-run', 'forager', 'keys-chests']
+['cheese-maze', 'coin-run', 'forager', 'gem-colour', 'keys-chests']
 >>> REPRODUCTIONS["coin-run"].mixes
 (0.0, 0.11, 1.0)
 """
@@ -74,6 +74,15 @@ REPRODUCTIONS: dict[str, Reproduction] = {
         published=(
             "None published: sweetness standing in for calories is the textbook example of evolution's proxy "
             "(candy in the modern environment), not a measured RL result; the table is ours alone.",
+        ),
+    ),
+    "gem-colour": Reproduction(
+        mixes=(0.0, 1.0),
+        published=(
+            "Langosco et al. (ICML 2022), Maze II: trained to reach a yellow gem, agents shown a red gem and a "
+            "yellow star go to the yellow star: colour over shape (procgen maze, 200M steps, IMPALA CNN on pixels).",
+            "Ramanauskas & Şimşek (NeurIPS 2023 ATTRIB workshop): over 1,000 agents in a simplified maze; "
+            "colour or shape is an arbitrary choice (a colour channel), and it changes with the training seed alone.",
         ),
     ),
 }

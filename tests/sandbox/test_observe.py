@@ -133,6 +133,32 @@ def test_nearest_with_a_shape_outside_the_vocabulary_is_an_error():
         nearest(world, "gem", 1, scale=1.0, appearance=True, shapes=("gem",))
 
 
+def test_nearest_with_a_colour_vocabulary_gives_a_colour_one_hot_instead_of_rgb():
+    world = _world(
+        Body(x=3.0, y=1.5, tags=("gem",), appearance=Appearance("yellow", "star")),
+        Body(x=4.0, y=1.5, tags=("gem",), appearance=Appearance("red", "gem")),
+    )
+    got = nearest(world, "gem", 3, scale=1.0, appearance=True, shapes=("gem", "star"), colours=("red", "blue", "yellow"))
+    slot = 3 + 3 + 2
+    assert len(got) == 3 * slot
+    assert got[2:slot] == [1.0, 0.0, 0.0, 1.0, 0.0, 1.0]
+    assert got[slot + 2:2 * slot] == [1.0, 1.0, 0.0, 0.0, 1.0, 0.0]
+    assert got[2 * slot:] == [0.0] * slot
+
+
+def test_nearest_with_a_colour_outside_the_vocabulary_is_an_error():
+    world = _world(Body(x=3.0, y=1.5, tags=("gem",), appearance=Appearance("yellow", "star")))
+    with pytest.raises(ObservationError, match=r"is 'yellow', which is not in colours=\('red',\); add it"):
+        nearest(world, "gem", 1, scale=1.0, appearance=True, colours=("red",))
+
+
+def test_an_unknown_colour_name_in_the_vocabulary_is_an_error_naming_the_known_colours():
+    world = _world(Body(x=3.0, y=1.5, tags=("gem",), appearance=Appearance("yellow", "star")))
+    with pytest.raises(ObservationError, match=r"names 'yelow', which is not a known colour; did you mean 'yellow'\? "
+                                               r"Known colours: black, .*, yellow, "):
+        nearest(world, "gem", 1, scale=1.0, appearance=True, shapes=("star",), colours=("yellow", "yelow"))
+
+
 def test_unknown_tag_is_an_observation_error_naming_the_tags_and_the_fix():
     world = _world(Body(x=3.0, y=1.5, tags=("particle",)))
     with pytest.raises(ObservationError) as caught:

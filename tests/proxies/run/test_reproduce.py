@@ -64,9 +64,10 @@ def test_a_folder_of_another_scenarios_run_directories_is_refused(tmp_path):
 def test_reproduction_of_a_scenario_without_one_names_those_there_are():
     with pytest.raises(ConfigError, match="did you mean 'coin-run'"):
         reproduction("coin-runs")
-    assert set(REPRODUCTIONS) == {"coin-run", "cheese-maze", "keys-chests", "forager"}
+    assert set(REPRODUCTIONS) == {"coin-run", "cheese-maze", "keys-chests", "forager", "gem-colour"}
     assert REPRODUCTIONS["coin-run"].mixes == (0.0, 0.11, 1.0) and REPRODUCTIONS["cheese-maze"].mixes == (0.0, 1.0)
     assert REPRODUCTIONS["keys-chests"].mixes == REPRODUCTIONS["forager"].mixes == (0.0, 1.0)
+    assert REPRODUCTIONS["gem-colour"].mixes == (0.0, 1.0) and len(REPRODUCTIONS["gem-colour"].published) == 2
 
 
 def test_reproduce_refuses_fewer_than_two_seeds_before_any_work(tmp_path):
