@@ -230,6 +230,7 @@ def nearest(
         out += (dx * c + dy * s, dy * c - dx * s, 1.0)
         if appearance:
             look = entity.appearance
+            colour = look.rgb if not palette else _colour_onehot(world, i, palette)
             onehot = [0.0] * len(vocabulary)
             if look.shape:
                 if look.shape not in vocabulary:
@@ -238,7 +239,7 @@ def nearest(
                         f"which is not in shapes={vocabulary!r}; add it to the shapes vocabulary."
                     )
                 onehot[vocabulary.index(look.shape)] = 1.0
-            out += (*(look.rgb if not palette else _colour_onehot(world, i, palette)), *onehot)
+            out += (*colour, *onehot)
         if tastes:
             held = dict(getattr(entity, "nutrients", ()))
             out += tuple(held.get(name, 0.0) for name in tastes)
