@@ -799,3 +799,24 @@ def _check_suite_destination(out: Path, sc) -> None:
                 f"--out {out} holds a suite of {theirs!r} ({existing}); a suite of {sc.slug!r} would replace it. "
                 "Pick another --out, or delete that suite.json first."
             )
+
+
+@app.command("docs")
+@_guard
+def docs_command(
+    out: Path = typer.Option(Path("docs"), help="The docs folder: scenarios/<slug>.md, index.md and relations/ go in it."),
+    scenario: list[str] | None = typer.Option(
+        None, "--scenario", help="Only this scenario's page (repeatable; default: every page and the gallery)."
+    ),
+) -> None:
+    """Generate the teaching pages from the scenarios themselves: one page per scenario (docstring, factors, graph,
+    scenes, films of every objective's reference side by side), the gallery (index.md) and a page per relation.
+
+    The hand-written results of each scenario stay in scenarios/results/<slug>.md, which its page links to.
+    """
+    from proxies.run.docs import write_docs
+
+    with status(console, "building the suites, playing the references and drawing the films"):
+        written = write_docs(out, scenario or None)
+    for path in written:
+        console.print(f"wrote {path}", soft_wrap=True)
