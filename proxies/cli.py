@@ -820,3 +820,37 @@ def docs_command(
         written = write_docs(out, scenario or None)
     for path in written:
         console.print(f"wrote {path}", soft_wrap=True)
+
+
+@app.command("watch")
+@_guard
+def watch_command(
+    scenario: str = SCENARIO_ARG,
+    scene: str | None = typer.Option(
+        None, "--scene", help="A counterfactual scene: its number on the scenario's docs page (from 1) or its id; with a "
+        "run directory as --policy, of the run's own suite."
+    ),
+    factor: list[str] | None = typer.Option(None, "--factor", help="Set a factor of a training scene, NAME=VALUE (repeatable)."),
+    policy: str = typer.Option("reference:", "--policy", help="reference:OBJECTIVE, random, or a run directory "
+                               "(default: the true reward's reference)."),
+    speed: float = typer.Option(1.0, "--speed", help="Playback speed, a multiple of real time."),
+    record: Path | None = typer.Option(None, "--record", help="Write the film to FILE.gif or FILE.mp4 instead of a window."),
+    seed: int = typer.Option(0, help="Seed of the scene (with --factor or none) and of the policy."),
+) -> None:
+    """Play a policy in one scene, with each objective's running count and the step drawn on every frame: in a window
+    (for a classroom projector), or into a film with --record (no display needed)."""
+    from proxies.run.watch import check_record, parse_factors, pick_policy, pick_scene, watch
+
+    _check_seed(seed)
+    if not speed > 0:
+        raise ConfigError(f"--speed must be a positive multiple of real time (e.g. 0.5 or 2), got {speed}.")
+    check_record(record)
+    sc = get_scenario(scenario)
+    factors = parse_factors(sc, factor or [])
+    chosen = pick_policy(sc, f"reference:{sc.true_reward}" if policy == "reference:" else policy)
+    with status(console, "preparing the scene"):
+        spec, scene_seed, caption = pick_scene(sc, scene=scene, factors=factors, seed=seed, run_dir=chosen.run_dir)
+    console.print(f"{sc.slug}: {chosen.title} in {caption} (seed {scene_seed})", soft_wrap=True)
+    frames = watch(sc, chosen, spec, scene_seed, speed=speed, record=record)
+    if record is not None:
+        console.print(f"film: {record} ({len(frames)} frames)", soft_wrap=True)
