@@ -810,14 +810,15 @@ def docs_command(
     ),
 ) -> None:
     """Generate the teaching pages from the scenarios themselves: one page per scenario (docstring, factors, graph,
-    scenes, films of every objective's reference side by side), the gallery (index.md) and a page per relation.
+    scenes, films of every objective's reference side by side), the gallery (index.md), a page per relation, and
+    this reference (cli.md).
 
     The hand-written results of each scenario stay in scenarios/results/<slug>.md, which its page links to.
     """
     from proxies.run.docs import write_docs
 
     with status(console, "building the suites, playing the references and drawing the films"):
-        written = write_docs(out, scenario or None)
+        written = write_docs(out, scenario or None, cli=typer.main.get_command(app))
     for path in written:
         console.print(f"wrote {path}", soft_wrap=True)
 

@@ -6,6 +6,7 @@ hands them to :mod:`proxies.present.pages`, which writes, under the docs folder 
 
 - ``scenarios/<slug>.md`` and ``scenarios/media/<slug>/`` (graph, training scene, scenes, films);
 - ``index.md``, the gallery, and ``relations/<kind>.md``, a page per relation;
+- ``cli.md``, the command-line reference, generated from the command line itself;
 - ``media.lock.json``: the fingerprint of every picture and film, so that a test can regenerate the
   pages without encoding the films and still notice when one would change.
 """
@@ -16,10 +17,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import click
+
 from proxies.errors import OutputError
 from proxies.evaluate.references import reference_factories
 from proxies.evaluate.suite import build_suite
 from proxies.files import check_writable, write_atomic
+from proxies.present.clidoc import cli_reference
 from proxies.present.pages import MANIFEST, RELATIONS, Media, gallery_page, lesson, relation_page, scenario_page
 from proxies.scenario.registry import get_scenario, list_scenarios
 from proxies.scenario.scenario import Scenario
@@ -62,12 +66,14 @@ def write_docs(
     *,
     encode: bool = True,
     suite: DocsSuite = DOCS_SUITE,
+    cli: click.Group | None = None,
 ) -> list[Path]:
     """Write the pages of ``slugs`` (every registered scenario by default) under the docs folder ``out``.
 
     With ``encode=False`` the pictures and films are rendered and fingerprinted but not written
     (the Markdown and ``media.lock.json`` are). Given ``slugs``, only their pages are written (the
     gallery and the relation pages need every scenario) and their entries of ``media.lock.json`` replaced.
+    With ``cli`` (the command line's click group), ``cli.md`` is its reference page.
     Returns the Markdown files written.
     Raises :class:`~proxies.errors.OutputError` when ``out`` is a file or cannot be written.
     """
@@ -93,5 +99,7 @@ def write_docs(
             entries = [(sc, r) for sc in scenarios for r in sc.graph.relations if r.kind == kind]
             written.append(write_atomic(out / "relations" / f"{page}.md", relation_page(kind, entries).encode()))
         written.append(write_atomic(out / "index.md", gallery_page(cards).encode()))
+    if cli is not None:
+        written.append(write_atomic(out / "cli.md", cli_reference(cli, "proxy-sandbox").encode()))
     media.write_manifest(MANIFEST)
     return written

@@ -11,8 +11,10 @@ import json
 from pathlib import Path
 
 import pytest
+import typer
 
 from proxies import list_scenarios
+from proxies.cli import app
 from proxies.present.pages import GENERATED, MANIFEST
 from proxies.run.docs import write_docs
 
@@ -23,7 +25,7 @@ FIX = "run `proxy-sandbox docs` from the repository root and commit docs/"
 @pytest.fixture(scope="module")
 def regenerated(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("docs")
-    write_docs(out, encode=False)
+    write_docs(out, encode=False, cli=typer.main.get_command(app))
     return out
 
 
@@ -54,6 +56,12 @@ def test_the_gallery_covers_every_registered_scenario():
     for slug in list_scenarios():
         assert f"(scenarios/{slug}.md)" in index
         assert f'src="scenarios/media/{slug}/film-' in index
+
+
+def test_the_cli_reference_has_every_command():
+    reference = (DOCS / "cli.md").read_text()
+    for name in typer.main.get_command(app).list_commands(None):
+        assert f"## `proxy-sandbox {name}`" in reference
 
 
 def test_the_committed_media_stay_small():
