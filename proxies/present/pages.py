@@ -226,6 +226,15 @@ def scenario_page(
         f"Relations: {', '.join(RELATIONS[r.kind][0] for r in graph.relations)}. "
         f"The measured reproduction (attempts, figures, the commands behind them): [results]({'results/' + slug + '.md'}).",
         "",
+    ]
+    if scenes:  # the picture a student should leave with, first: the references coming apart in one scene
+        lead = scenes[0]
+        lines += [
+            f"![every objective's reference playing scene {lead.id}]({folder}/film-{lead.id}.gif)", "",
+            f"Every objective's reference in the counterfactual scene `{lead.id}` ({_interventions(lead.interventions)}), "
+            "side by side, each counting every objective as it goes.", "",
+        ]
+    lines += [
         "## The scenario",
         "",
         f"Defined in `{inspect.getmodule(scenario.build_scene).__name__}`; env id `{scenario.env_id}`, "
