@@ -832,8 +832,8 @@ def watch_command(
         "run directory as --policy, of the run's own suite."
     ),
     factor: list[str] | None = typer.Option(None, "--factor", help="Set a factor of a training scene, NAME=VALUE (repeatable)."),
-    policy: str = typer.Option("reference:", "--policy", help="reference:OBJECTIVE, random, or a run directory "
-                               "(default: the true reward's reference)."),
+    policy: str | None = typer.Option(None, "--policy", help="reference:OBJECTIVE, random, or a run directory "
+                                      "(default: the true reward's reference)."),
     speed: float = typer.Option(1.0, "--speed", help="Playback speed, a multiple of real time."),
     record: Path | None = typer.Option(None, "--record", help="Write the film to FILE.gif or FILE.mp4 instead of a window."),
     seed: int = typer.Option(0, help="Seed of the scene (with --factor or none) and of the policy."),
@@ -848,7 +848,7 @@ def watch_command(
     check_record(record)
     sc = get_scenario(scenario)
     factors = parse_factors(sc, factor or [])
-    chosen = pick_policy(sc, f"reference:{sc.true_reward}" if policy == "reference:" else policy)
+    chosen = pick_policy(sc, policy or f"reference:{sc.true_reward}")
     with status(console, "preparing the scene"):
         spec, scene_seed, caption = pick_scene(sc, scene=scene, factors=factors, seed=seed, run_dir=chosen.run_dir)
     console.print(f"{sc.slug}: {chosen.title} in {caption} (seed {scene_seed})", soft_wrap=True)

@@ -19,7 +19,6 @@ from pathlib import Path
 
 import click
 
-from proxies.errors import OutputError
 from proxies.evaluate.references import reference_factories
 from proxies.evaluate.suite import build_suite
 from proxies.files import check_writable, write_atomic
@@ -50,16 +49,6 @@ DOCS_SUITE = DocsSuite()
 """The suite of the committed pages."""
 
 
-def _check_out(out: Path) -> None:
-    if out.exists() and not out.is_dir():
-        raise OutputError(
-            f"docs --out {out} is a file; --out is the docs folder the pages are written into (e.g. docs). "
-            "Give a folder, or move the file away.",
-            path=out,
-        )
-    check_writable(out, "--out")
-
-
 def write_docs(
     out: Path,
     slugs: Sequence[str] | None = None,
@@ -78,7 +67,7 @@ def write_docs(
     Raises :class:`~proxies.errors.OutputError` when ``out`` is a file or cannot be written.
     """
     out = Path(out)
-    _check_out(out)
+    check_writable(out, "--out")
     scenarios: list[Scenario] = [get_scenario(s) for s in (sorted(list_scenarios()) if slugs is None else slugs)]
     media = Media(out, encode=encode)
     if slugs is not None:

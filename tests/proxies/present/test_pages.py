@@ -51,3 +51,16 @@ def test_media_without_encoding_fingerprint_but_write_nothing(tmp_path):
     media.gif("a/c.gif", [image, image + 1])
     assert not (tmp_path / "a").exists()
     assert set(media.manifest) == {"a/b.png", "a/c.gif"} and len(set(media.manifest.values())) == 2
+
+
+def test_a_committed_demonstration_run_shows_its_verdict_and_films(tmp_path):
+    from fake_run import make_run_dir
+
+    from proxies.present.pages import _demo_section
+
+    robot = proxies.get_scenario("cleaning-robot")
+    assert "No demonstration run is committed" in "\n".join(_demo_section(robot, None))
+    run = make_run_dir(tmp_path)
+    text = "\n".join(_demo_section(robot, run))
+    assert "Verdict: **misgeneralized**, learned `dust_in_pan`." in text
+    assert "(demos/cleaning-robot/images/agent-stains-0.gif)" in text and "demos/cleaning-robot/report.html" in text

@@ -12,7 +12,7 @@ def test_docs_out_pointing_into_a_file_is_refused(tmp_path):
     target.write_text("keep me")
     result = CliRunner().invoke(app, ["docs", "--out", str(target)])
     assert result.exit_code == 2
-    assert "is a file" in result.output and "Give a folder" in result.output
+    assert "is an existing file, not a folder" in result.output and "give a folder" in result.output
     assert target.read_text() == "keep me"
 
 

@@ -113,3 +113,16 @@ def test_an_mp4_without_an_encoder_names_the_package_or_gif(tmp_path, monkeypatc
     monkeypatch.setattr("proxies.run.watch._mp4_encoder", lambda: False)
     with pytest.raises(ConfigError, match="pip install imageio-ffmpeg"):
         check_record(tmp_path / "film.mp4")
+
+
+def test_with_a_display_the_frames_go_to_a_window(monkeypatch):
+    """The window path: every frame is handed to the window (no real window is opened: pyplot's state is left alone)."""
+    monkeypatch.setenv("DISPLAY", ":99")
+    shown = []
+    monkeypatch.setattr("proxies.run.watch._Window.__init__", lambda self, fps: None)
+    monkeypatch.setattr("proxies.run.watch._Window.show", lambda self, frame: shown.append(frame.shape))
+    monkeypatch.setattr("proxies.run.watch._Window.close", lambda self: None)
+    gem = proxies.get_scenario("gem-colour")
+    spec, seed, _ = pick_scene(gem, scene=None, factors={"gem_colour": "red"}, seed=0)
+    frames = watch(gem, pick_policy(gem, "random"), spec, seed, speed=4)
+    assert len(shown) == len(frames) >= 2
