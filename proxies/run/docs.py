@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 
 import click
@@ -24,10 +25,10 @@ from proxies.evaluate.suite import build_suite
 from proxies.files import check_writable, write_atomic
 from proxies.present.clidoc import cli_reference
 from proxies.present.pages import MANIFEST, RELATIONS, Media, gallery_page, lesson, relation_page, scenario_page
-from proxies.scenario.registry import get_scenario, list_scenarios
+from proxies.scenario.registry import ENTRY_POINT_GROUP, get_scenario
 from proxies.scenario.scenario import Scenario
 
-__all__ = ["DOCS_SUITE", "DocsSuite", "write_docs"]
+__all__ = ["DOCS_SUITE", "DocsSuite", "installed_slugs", "write_docs"]
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,14 @@ DOCS_SUITE = DocsSuite()
 """The suite of the committed pages."""
 
 
+def installed_slugs() -> list[str]:
+    """The slugs of the installed scenarios (entry points of ``proxy_sandbox.scenarios``): the pages' scenarios.
+
+    Not ``list_scenarios()``, which also holds whatever a process registered or loaded from a file.
+    """
+    return sorted({ep.name for ep in metadata.entry_points(group=ENTRY_POINT_GROUP)})
+
+
 def write_docs(
     out: Path,
     slugs: Sequence[str] | None = None,
@@ -57,7 +66,7 @@ def write_docs(
     suite: DocsSuite = DOCS_SUITE,
     cli: click.Group | None = None,
 ) -> list[Path]:
-    """Write the pages of ``slugs`` (every registered scenario by default) under the docs folder ``out``.
+    """Write the pages of ``slugs`` (every installed scenario by default: :func:`installed_slugs`) under ``out``.
 
     With ``encode=False`` the pictures and films are rendered and fingerprinted but not written
     (the Markdown and ``media.lock.json`` are). Given ``slugs``, only their pages are written (the
@@ -68,7 +77,7 @@ def write_docs(
     """
     out = Path(out)
     check_writable(out, "--out")
-    scenarios: list[Scenario] = [get_scenario(s) for s in (sorted(list_scenarios()) if slugs is None else slugs)]
+    scenarios: list[Scenario] = [get_scenario(s) for s in (installed_slugs() if slugs is None else slugs)]
     media = Media(out, encode=encode)
     if slugs is not None:
         media.keep_others(out / MANIFEST, [f"scenarios/media/{sc.slug}/" for sc in scenarios])

@@ -13,10 +13,9 @@ from pathlib import Path
 import pytest
 import typer
 
-from proxies import list_scenarios
 from proxies.cli import app
 from proxies.present.pages import GENERATED, MANIFEST
-from proxies.run.docs import write_docs
+from proxies.run.docs import installed_slugs, write_docs
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 FIX = "run `proxy-sandbox docs` from the repository root and commit docs/"
@@ -46,14 +45,14 @@ def test_every_picture_and_film_is_the_committed_one(regenerated):
 
 
 def test_no_generated_page_is_left_over():
-    """A page of a scenario that is no longer registered goes too."""
+    """A page of a scenario that is no longer installed goes too."""
     generated = {p.stem for p in (DOCS / "scenarios").glob("*.md") if p.read_text().startswith(GENERATED)}
-    assert generated == set(list_scenarios())
+    assert generated == set(installed_slugs())
 
 
 def test_the_gallery_covers_every_registered_scenario():
     index = (DOCS / "index.md").read_text()
-    for slug in list_scenarios():
+    for slug in installed_slugs():
         assert f"(scenarios/{slug}.md)" in index
         assert f'src="scenarios/media/{slug}/film-' in index
 
@@ -65,12 +64,12 @@ def test_the_cli_reference_has_every_command():
 
 
 def test_the_committed_media_stay_small():
-    for slug in list_scenarios():
+    for slug in installed_slugs():
         size = sum(p.stat().st_size for p in (DOCS / "scenarios" / "media" / slug).iterdir())
         assert size < 1_000_000, f"docs/scenarios/media/{slug} holds {size} bytes; keep films few-framed and small"
 
 
 def test_each_page_links_to_its_hand_written_results():
-    for slug in list_scenarios():
+    for slug in installed_slugs():
         assert f"(results/{slug}.md)" in (DOCS / "scenarios" / f"{slug}.md").read_text()
         assert (DOCS / "scenarios" / "results" / f"{slug}.md").is_file()
