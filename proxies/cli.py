@@ -804,7 +804,7 @@ def _check_suite_destination(out: Path, sc) -> None:
 @app.command("docs")
 @_guard
 def docs_command(
-    out: Path = typer.Option(Path("docs"), help="The docs folder: scenarios/<slug>.md, index.md and relations/ go in it."),
+    out: Path = typer.Option(Path("docs"), help="The docs folder: scenarios/<slug>.md, index.md, relations/, cli.md go in it."),
     scenario: list[str] | None = typer.Option(
         None, "--scenario", help="Only this scenario's page (repeatable; default: every page and the gallery)."
     ),
@@ -840,11 +840,10 @@ def watch_command(
 ) -> None:
     """Play a policy in one scene, with each objective's running count and the step drawn on every frame: in a window
     (for a classroom projector), or into a film with --record (no display needed)."""
-    from proxies.run.watch import check_record, parse_factors, pick_policy, pick_scene, watch
+    from proxies.run.watch import check_record, check_speed, parse_factors, pick_policy, pick_scene, watch
 
     _check_seed(seed)
-    if not speed > 0:
-        raise ConfigError(f"--speed must be a positive multiple of real time (e.g. 0.5 or 2), got {speed}.")
+    check_speed(speed)
     check_record(record)
     sc = get_scenario(scenario)
     factors = parse_factors(sc, factor or [])

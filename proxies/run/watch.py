@@ -31,7 +31,7 @@ from sandbox.env import SandboxEnv
 from sandbox.render import render_world
 from sandbox.spec import SceneSpec
 
-__all__ = ["Watched", "parse_factors", "pick_policy", "pick_scene", "watch"]
+__all__ = ["Watched", "check_record", "check_speed", "parse_factors", "pick_policy", "pick_scene", "watch"]
 
 FORMATS = (".gif", ".mp4")
 """The film formats ``--record`` writes."""
@@ -148,6 +148,12 @@ def has_display() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
+def check_speed(speed: float) -> None:
+    """Refuse a playback speed that is not a positive multiple of real time."""
+    if not speed > 0:
+        raise ConfigError(f"--speed must be a positive multiple of real time (e.g. 0.5 or 2), got {speed}.")
+
+
 def check_record(record: Path | None) -> None:
     """Refuse a ``--record`` that is not a .gif/.mp4, an .mp4 without an encoder, and no --record without a display."""
     if record is None:
@@ -188,8 +194,7 @@ def watch(
 ) -> list[np.ndarray]:
     """Play ``policy`` in ``spec`` with ``seed``, frame by frame with the band; show it in a window, or write it to
     ``record`` (.gif or .mp4) at ``speed`` times real time. Returns the frames."""
-    if not speed > 0:
-        raise ConfigError(f"--speed must be a positive multiple of real time (e.g. 0.5 or 2), got {speed}.")
+    check_speed(speed)
     check_record(record)
     scale = panel_scale(spec, size)
     frames: list[np.ndarray] = []
