@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import json
 import os
 import re
 import subprocess
@@ -20,6 +21,7 @@ from pathlib import Path
 import pytest
 from browser import Browser, chromium
 from docs_site import build_site
+from fake_run import CUE_PROBE
 
 ROOT = Path(__file__).resolve().parents[3]
 WIDTHS = ((1280, 800), (390, 844))
@@ -101,3 +103,18 @@ def test_a_generated_scenario_page_reads_well_in_a_browser(browser, site):
 
 def test_the_gallery_reads_well_in_a_browser(browser, site):
     _check(browser, f"{site}/", "h1", "gallery")
+
+
+def test_a_report_with_every_section_reads_well_in_a_browser(browser, tmp_path):
+    """The cleaning robot's fake run: pursuit weights, critic and cue-probe tables, a real-valued intervention."""
+    from fake_run import make_run_dir
+
+    from proxies.present.report import write_report
+
+    run = make_run_dir(tmp_path)
+    data = json.loads((run / "attribution.json").read_text())
+    data["scenes"][2]["interventions"]["pan_offset"] = 0.28585864501312536
+    data["cue_probe"] = CUE_PROBE
+    (run / "attribution.json").write_text(json.dumps(data))
+    texts = _check(browser, write_report(run).resolve().as_uri(), "#verdict", "report-all-sections")
+    assert all("dust_in_pan" in t for t in texts)
