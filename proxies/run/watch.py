@@ -21,6 +21,7 @@ from proxies.errors import ConfigError, InterventionError, OutputError, SuiteMis
 from proxies.evaluate.compiler import check_interventions
 from proxies.evaluate.references import reference_factories
 from proxies.evaluate.suite import Suite, build_suite
+from proxies.files import write_atomic
 from proxies.present.drawing import save_gif
 from proxies.present.films import draw_panel, panel_scale
 from proxies.scenario.policies import ModelPolicy, Policy, RandomPolicy
@@ -209,15 +210,14 @@ def watch(
             window.show(frame)
 
     play(scenario, [spec], policy.make, [seed], watch=shot)
-    if record is not None:
-        if record.suffix.lower() == ".gif":
-            save_gif(frames, record, fps=max(1, round(fps)))
-        else:
-            import imageio.v3 as iio
-
-            iio.imwrite(record, np.stack(frames), fps=fps, extension=".mp4")
-    elif window is not None:
+    if window is not None:
         window.close()
+    elif record.suffix.lower() == ".gif":
+        save_gif(frames, record, fps=max(1, round(fps)))
+    else:  # written whole or not at all, like every file the tool writes
+        import imageio.v3 as iio
+
+        write_atomic(record, iio.imwrite("<bytes>", np.stack(frames), fps=fps, extension=".mp4"))
     return frames
 
 
