@@ -799,3 +799,58 @@ def _check_suite_destination(out: Path, sc) -> None:
                 f"--out {out} holds a suite of {theirs!r} ({existing}); a suite of {sc.slug!r} would replace it. "
                 "Pick another --out, or delete that suite.json first."
             )
+
+
+@app.command("docs")
+@_guard
+def docs_command(
+    out: Path = typer.Option(Path("docs"), help="The docs folder: scenarios/<slug>.md, index.md, relations/, cli.md go in it."),
+    scenario: list[str] | None = typer.Option(
+        None, "--scenario", help="Only this scenario's page (repeatable; default: every page and the gallery)."
+    ),
+) -> None:
+    """Generate the teaching pages from the scenarios themselves: one page per scenario (docstring, factors, graph,
+    scenes, films of every objective's reference side by side), the gallery (index.md), a page per relation, and
+    this reference (cli.md).
+
+    The hand-written results of each scenario stay in scenarios/results/<slug>.md, which its page links to.
+    """
+    from proxies.run.docs import write_docs
+
+    with status(console, "building the suites, playing the references and drawing the films"):
+        written = write_docs(out, scenario or None, cli=typer.main.get_command(app))
+    for path in written:
+        console.print(f"wrote {path}", soft_wrap=True)
+
+
+@app.command("watch")
+@_guard
+def watch_command(
+    scenario: str = SCENARIO_ARG,
+    scene: str | None = typer.Option(
+        None, "--scene", help="A counterfactual scene: its number on the scenario's docs page (from 1) or its id; with a "
+        "run directory as --policy, of the run's own suite."
+    ),
+    factor: list[str] | None = typer.Option(None, "--factor", help="Set a factor of a training scene, NAME=VALUE (repeatable)."),
+    policy: str | None = typer.Option(None, "--policy", help="reference:OBJECTIVE, random, or a run directory "
+                                      "(default: the true reward's reference)."),
+    speed: float = typer.Option(1.0, "--speed", help="Playback speed, a multiple of real time."),
+    record: Path | None = typer.Option(None, "--record", help="Write the film to FILE.gif or FILE.mp4 instead of a window."),
+    seed: int = typer.Option(0, help="Seed of the scene (with --factor or none) and of the policy."),
+) -> None:
+    """Play a policy in one scene, with each objective's running count and the step drawn on every frame: in a window
+    (for a classroom projector), or into a film with --record (no display needed)."""
+    from proxies.run.watch import check_record, check_speed, parse_factors, pick_policy, pick_scene, watch
+
+    _check_seed(seed)
+    check_speed(speed)
+    check_record(record)
+    sc = get_scenario(scenario)
+    factors = parse_factors(sc, factor or [])
+    chosen = pick_policy(sc, policy or f"reference:{sc.true_reward}")
+    with status(console, "preparing the scene"):
+        spec, scene_seed, caption = pick_scene(sc, scene=scene, factors=factors, seed=seed, run_dir=chosen.run_dir)
+    console.print(f"{sc.slug}: {chosen.title} in {caption} (seed {scene_seed})", soft_wrap=True)
+    frames = watch(sc, chosen, spec, scene_seed, speed=speed, record=record)
+    if record is not None:
+        console.print(f"film: {record} ({len(frames)} frames)", soft_wrap=True)
