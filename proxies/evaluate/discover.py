@@ -37,9 +37,10 @@ from typing import Any
 
 import numpy as np
 
-from proxies.errors import NoCompetentCandidateError, RunDirError
+from proxies.errors import NoCompetentCandidateError
 from proxies.evaluate.attribution import Attribution, attribute
-from proxies.evaluate.references import reference_behaviours
+from proxies.evaluate.macros import takes_macros
+from proxies.evaluate.references import PlannerConfig, reference_behaviours
 from proxies.evaluate.scan import PARTING, FactorLead, FeatureTest, ScanScenes, behaviour, factor_scan, scan_scenes
 from proxies.evaluate.vocabulary import MAX_CANDIDATES, Candidate, generate_candidates, with_candidates
 from proxies.files import write_json_atomic
@@ -55,6 +56,11 @@ PAIRS = 20
 """Scene pairs per arm by default (the budget)."""
 COMPETENCE_ALPHA = 0.01
 """Level of a candidate reference's competence test (as the declared references')."""
+CANDIDATE_PLANNER = PlannerConfig(horizon=8, candidates=8, replan_every=4)
+"""The random-shooting planner of the automatic references in a scenario whose agent is not a driver: a third of
+the default planner's look-ahead (fewer sequences, replanning half as often), so that a library of candidates costs
+minutes, not an hour; the competence check still drops any it leaves no better than random. A driver's references
+are its macro planner, as everywhere."""
 _LIBRARY_VERSION = 1
 """Bumped when what the library holds, or how it is made, changes (older caches are then not used)."""
 
@@ -152,7 +158,7 @@ def reference_library(
     candidates = generate_candidates(scenes.specs, seen, limit=limit)
     augmented = with_candidates(scenario, candidates, hide)
     objectives = augmented.objectives
-    references = reference_behaviours(augmented)
+    references = reference_behaviours(augmented, planner=None if takes_macros(augmented) else CANDIDATE_PLANNER)
     random, _ = _played(augmented, scenes, RandomPolicy)
     returns: dict[str, np.ndarray] = {}
     true_behaviour: list[dict[str, float]] = []
@@ -321,7 +327,7 @@ def discover(
 
     Raises :class:`~proxies.errors.NothingToScanError` (no factor to intervene on),
     :class:`~proxies.errors.NoCompetentCandidateError` (the budget is too small for any candidate's reference) and
-    :class:`~proxies.errors.PolicyError` or :class:`~proxies.errors.RunDirError` for an agent that cannot play.
+    :class:`~proxies.errors.PolicyError` for an agent whose actions are not the scenario's.
     """
     start = time.perf_counter()
     scenes = scan_scenes(scenario, pairs=pairs, seed=seed)
@@ -329,13 +335,7 @@ def discover(
                                         settings={"pairs": pairs, "seed": seed})
     augmented = with_candidates(scenario, library.candidates, hide)
     objectives = augmented.objectives
-    try:
-        agent_returns, agent_behaviour = _played(augmented, scenes, agent)
-    except (RuntimeError, ValueError, TypeError, AttributeError) as exc:
-        raise RunDirError(
-            f"The agent could not be played in {scenario.slug!r} ({type(exc).__name__}: {exc}); check that it was "
-            "trained on this scenario (its observation and action spaces) and that its model file is whole."
-        ) from exc
+    agent_returns, agent_behaviour = _played(augmented, scenes, agent)
     factor_leads, tests = factor_scan(scenes, agent_behaviour, library.true_behaviour, seed=seed)
     kept = list(library.kept)
     columns = [objectives.index(o) for o in kept]
