@@ -508,6 +508,63 @@ def _cue_table(probe: dict, objectives: list[str]) -> Table:
 
 @app.command()
 @_guard
+def discover(
+    run_dir: Path = typer.Argument(..., help="A run directory made by `proxy-sandbox run` (or `train`)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the discovery as JSON."),
+    budget: int = typer.Option(
+        20, parser=_count, help="Scene pairs per intervention arm (at least 6): the factor scan's tests, the candidate "
+        "references' competence tests and the fit all rest on them.",
+    ),
+    cache: Path | None = typer.Option(
+        None, help="Folder that keeps the candidate references' outcomes per scenario fingerprint (default "
+        "~/.cache/proxy-sandbox/discover); a second discover of the same scenario plays only the agent.",
+    ),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Keep no candidate references on disk."),
+    strict: bool = STRICT_OPT,
+) -> None:
+    """Look for a goal nobody declared: factors the agent reacts to unlike the true reward's reference, and
+    objectives generated from the scene's vocabulary that explain it better than the declared ones.
+
+    Writes RUN_DIR/discovery.json, a film of the agent in the most telling scene (images/discovery.gif) and a
+    section of the report. WARNING: loading the run's model.zip executes code stored in it: only discover runs you trust.
+    """
+    from proxies.run.discovery import DEFAULT_CACHE, discover_run
+
+    if budget < 6:
+        raise ConfigError(
+            f"--budget {budget} is too small: the factor scan needs at least 6 scene pairs per arm (a signed-rank test "
+            "of fewer can never reject); give --budget 6 or more (20 by default)."
+        )
+    if no_cache and cache is not None:
+        raise ConfigError("--cache and --no-cache contradict each other; give one of them.")
+    if cache is not None:
+        check_writable(cache, "--cache")
+    data = discover_run(run_dir, pairs=budget, cache=None if no_cache else cache or DEFAULT_CACHE, strict=strict,
+                        console=console)
+    if as_json:
+        print(json.dumps({k: v for k, v in data.items() if k != "tests"}, indent=2))
+        return
+    table = Table("lead", "kind", "evidence", "scenes where agent and true reference part most")
+    for lead in data["leads"]:
+        if lead["kind"] == "candidate":
+            w = next(c["weight"] for c in data["candidate_leads"] if c["label"] == lead["name"])
+            evidence = f"weight {w['mean']:.2f} [{w['lo']:.2f}, {w['hi']:.2f}]"
+        else:
+            evidence = f"{lead['feature']} at {lead['arm']}: {lead['effect']:.2f} sd"
+        scenes = "; ".join(
+            ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}" for k, v in scene["factors"].items())
+            for scene in (data["scenes"][str(i)] for i in lead["parting"][:2])
+        )
+        table.add_row(lead["name"], lead["kind"], evidence, scenes)
+    if data["leads"]:
+        Console().print(table)
+    console.print(escape(data["summary"]), soft_wrap=True)
+    if data.get("gif"):
+        console.print(f"film of the agent in the most telling scene: {run_dir / data['gif']}")
+
+
+@app.command()
+@_guard
 def validate(
     scenario: str = SCENARIO_ARG,
     as_json: bool = typer.Option(False, "--json", help="Print the cases and figures as JSON."),

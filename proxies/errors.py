@@ -10,6 +10,8 @@ __all__ = [
     "ScenarioFileError",
     "EntryPointError",
     "ConfigError",
+    "NothingToScanError",
+    "NoCompetentCandidateError",
     "RunDirError",
     "PolicyError",
     "InterventionError",
@@ -78,6 +80,14 @@ class UnseparableProxyError(ProxiesError):
 
 class IncompetentReferenceError(ProxiesError):
     """A reference behaviour does not measurably pursue its own objective (no better than random)."""
+
+
+class NothingToScanError(ConfigError):
+    """Proxy discovery: no factor of the scenario has values outside its training domain to intervene on."""
+
+
+class NoCompetentCandidateError(IncompetentReferenceError):
+    """Proxy discovery: no generated candidate's reference beat random within the budget."""
 
 
 class OutputError(ProxiesError):

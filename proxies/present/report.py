@@ -8,6 +8,7 @@ as a whole; the page itself needs no network (no CDN, inline CSS).
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 from typing import Any
@@ -238,6 +239,8 @@ def _context(run_dir: Path, config: dict[str, Any], attribution: dict[str, Any])
         for c in cue.get("cues") or [] if isinstance(c, dict)
     ]
 
+    discovery = _discovery(run_dir)
+
     shown_config = [(k, _steps(v) if k == "steps" else str(v)) for k, v in config.items()
                     if not isinstance(v, (dict, list))]
     learned = attribution.get("learned")
@@ -285,7 +288,29 @@ def _context(run_dir: Path, config: dict[str, Any], attribution: dict[str, Any])
         "train_png": _image(run_dir, "images/train.png"),
         "scenes": scenes,
         "relation_colours": RELATION_COLOURS,
+        "discovery": discovery,
     }
+
+
+def _discovery(run_dir: Path) -> dict[str, Any] | None:
+    """The section of ``discovery.json`` (written by ``proxy-sandbox discover``), or ``None`` without one."""
+    path = run_dir / "discovery.json"
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text())
+        leads = []
+        for lead in data.get("leads") or []:
+            scenes = [data["scenes"][str(i)] for i in lead.get("parting") or []]
+            leads.append({
+                "name": lead["name"], "kind": lead["kind"],
+                "evidence": f"weight {_fmt(lead.get('weight'))}" if lead["kind"] == "candidate" else
+                f"{lead.get('feature')} at {lead.get('arm')}, effect {_fmt(lead.get('effect'))} sd",
+                "scenes": ["; ".join(f"{k} = {_fmt(v)}" for k, v in (s.get("factors") or {}).items()) for s in scenes],
+            })
+        return {"summary": data.get("summary") or "", "leads": leads, "gif": _image(run_dir, data.get("gif"))}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None  # an unreadable discovery.json leaves the section out, as other optional pieces
 
 
 def _environment() -> jinja2.Environment:

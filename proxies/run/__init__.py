@@ -7,5 +7,6 @@
 - :mod:`~proxies.run.sweep`, :mod:`~proxies.run.executors` and :mod:`~proxies.run.aggregate`: sweeps over the
   training mix α and seeds on a process pool or Ray, and their aggregate;
 - :mod:`~proxies.run.validate`: the attribution checked on planted agents (some trained);
+- :mod:`~proxies.run.discovery`: proxy discovery of a run directory, and its validation on planted agents;
 - :mod:`~proxies.run.bench` and :mod:`~proxies.run.sweep_bench`: throughput benchmarks.
 """

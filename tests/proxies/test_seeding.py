@@ -10,7 +10,7 @@ from proxies.seeding import OFFSETS, STREAMS, derive_seed, offset_seeds, stream_
 def test_the_streams_keep_their_numbers_and_are_distinct():
     assert STREAMS == {
         "gate_episodes": 1, "agent_episodes": 2, "random_episodes": 3, "reference_competence": 7,
-        "training_segment": 11, "sweep_bootstrap": 12, "cue_probe": 13, "planted_agents": 100,
+        "training_segment": 11, "sweep_bootstrap": 12, "cue_probe": 13, "discovery": 14, "planted_agents": 100,
     }
     assert OFFSETS == {"in_distribution": 1, "value_probe": 7}
     numbers = [n for name, n in STREAMS.items() if name != "planted_agents"]
