@@ -85,6 +85,8 @@ class World:
     present: per entity (spec order), whether it is still in the scene (not captured, picked up, eaten or opened).
     captured_by: per entity, the name of the region that captured it, or None.
     regions: the scene's regions by name.
+    memo: what observation helpers work out once per scene and keep, by a key of their own (an
+        entity's looks and nutrients, which never change).
     """
 
     def __init__(self, spec: SceneSpec) -> None:
@@ -114,7 +116,6 @@ class World:
         self._xy = np.array([e.position or (math.nan, math.nan) for e in entities], dtype=np.float64).reshape(-1, 2)
         """Every entity's centre now (updated in place after each step)."""
         self.memo: dict[Any, Any] = {}
-        """What observation helpers work out once per scene and keep (an entity's looks, which never change)."""
         self._where: dict[str, tuple[np.ndarray, np.ndarray | None, np.ndarray | None]] = {}
         """tag -> indices of the present entities with it; their rows in the batched read (None unless every one
         has a body of its own); and their centres (when none has, as they then never move)."""
