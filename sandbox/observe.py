@@ -44,6 +44,8 @@ __all__ = ["agent_features", "nearest", "offsets", "pixels", "rays", "to_agent_f
 
 _EVERYTHING = pymunk.ShapeFilter()
 """A query filter that lets every shape through (the agent's own are skipped by hand)."""
+_FRAMES = ("agent", "world")
+"""The frames offsets and velocities can be given in: the agent's ``(ahead, left)``, the world's ``(east, north)``."""
 _SUPERSAMPLE = 2
 """:func:`pixels` draws at this many times the target size, then shrinks (smoother small pictures)."""
 
@@ -57,10 +59,10 @@ def _agent(world: World, helper: str):
     return agent
 
 
-def agent_features(world: World, *, width: float, height: float, speed: float) -> list[float]:
+def agent_features(world: World, *, width: float, height: float, speed: float, frame: str = "agent") -> list[float]:
     """The agent's own state, 6 floats: position scaled to [-1, 1] over the ``width`` x ``height``
-    floor [m], velocity in its frame ``(ahead, left)`` as fractions of ``speed`` [m/s], and its
-    heading as ``(cos, sin)``.
+    floor [m], velocity in its frame ``(ahead, left)`` as fractions of ``speed`` [m/s] (with
+    ``frame="world"``: ``(east, north)``), and its heading as ``(cos, sin)``.
 
     Examples
     --------
@@ -71,7 +73,15 @@ def agent_features(world: World, *, width: float, height: float, speed: float) -
     """
     x, y, heading, vx, vy = _agent(world, "agent_features").state
     c, s = math.cos(heading), math.sin(heading)
-    return [2 * x / width - 1, 2 * y / height - 1, (vx * c + vy * s) / speed, (vy * c - vx * s) / speed, c, s]
+    _check_frame(frame, "agent_features")
+    tc, ts = (c, s) if frame == "agent" else (1.0, 0.0)
+    return [2 * x / width - 1, 2 * y / height - 1, (vx * tc + vy * ts) / speed, (vy * tc - vx * ts) / speed, c, s]
+
+
+def _check_frame(frame: str, helper: str) -> None:
+    if frame not in _FRAMES:
+        raise ObservationError(f"{helper}(): frame={frame!r} is not a frame; give 'agent' (ahead, left of the agent) "
+                               "or 'world' (east, north).")
 
 
 def to_agent_frame(world: World, x: float, y: float, scale: float = 1.0) -> tuple[float, float]:
@@ -140,10 +150,12 @@ def nearest(
     nutrients: Sequence[str] = (),
     colours: Sequence[str] = (),
     required: bool = True,
+    frame: str = "agent",
 ) -> list[float]:
     """The ``k`` nearest entities still in the scene that carry any of ``tags``, nearest first.
 
-    Each takes one slot: ``(ahead, left) / scale`` from the agent and ``present = 1``; with
+    Each takes one slot: ``(ahead, left) / scale`` from the agent (``(east, north) / scale`` with
+    ``frame="world"``, for a driver that acts in the world's frame) and ``present = 1``; with
     ``appearance=True`` also its colour (:attr:`~sandbox.Appearance.rgb`, 3 floats) and a
     one-hot of its appearance's shape name over the vocabulary ``shapes`` (all zeros for an
     entity whose shape has no name). With a vocabulary of ``colours`` (names from
@@ -183,7 +195,9 @@ def nearest(
     tags = (tags,) if type(tags) is str and tags else _tag_tuple(tags, "nearest")
     agent = world.agent
     x, y, heading, _, _ = (agent if agent is not None else _agent(world, "nearest")).state
-    c, s = math.cos(heading) / scale, math.sin(heading) / scale
+    _check_frame(frame, "nearest")
+    turn = heading if frame == "agent" else 0.0
+    c, s = math.cos(turn) / scale, math.sin(turn) / scale
     if not appearance and not nutrients:
         if len(tags) == 1:
             points = world.where(tags[0]).tolist()
@@ -219,33 +233,52 @@ def nearest(
         if d2 == d2:
             near.append((d2, dx, dy, i))
     near.sort()
-    vocabulary, palette = tuple(shapes), _palette(colours)
+    vocabulary = tuple(shapes)
     tastes = (nutrients,) if isinstance(nutrients, str) else tuple(nutrients)
-    if not all(isinstance(name, str) and name for name in tastes):
-        raise ObservationError(f"nearest() needs nutrient names (non-empty strings), got nutrients={nutrients!r}.")
-    width = 3 + ((len(palette) or 3) + len(vocabulary) if appearance else 0) + len(tastes)
+    key = ("nearest", appearance, vocabulary, colours if isinstance(colours, str) else tuple(colours), tastes)
+    try:
+        memo = world.memo.get(key)
+    except TypeError:  # a list inside the vocabularies
+        raise ObservationError(f"nearest() needs names (strings) in shapes, colours and nutrients, got shapes={shapes!r}, "
+                               f"colours={colours!r}, nutrients={nutrients!r}.") from None
+    if memo is None:  # an entity's looks and nutrients never change: each is worked out once per scene
+        if not all(isinstance(name, str) and name for name in tastes):
+            raise ObservationError(f"nearest() needs nutrient names (non-empty strings), got nutrients={nutrients!r}.")
+        memo = world.memo[key] = (_palette(colours), {})
+    palette, features = memo
     out = []
     for _, dx, dy, i in near[:k]:
-        entity = world.spec.entities[i]
         out += (dx * c + dy * s, dy * c - dx * s, 1.0)
-        if appearance:
-            look = entity.appearance
-            colour = look.rgb if not palette else _colour_onehot(world, i, palette)
-            onehot = [0.0] * len(vocabulary)
-            if look.shape:
-                if look.shape not in vocabulary:
-                    raise ObservationError(
-                        f"nearest(): entity {i} ({'/'.join(entity.tags)}) looks like a {look.shape!r}, "
-                        f"which is not in shapes={vocabulary!r}; add it to the shapes vocabulary."
-                    )
-                onehot[vocabulary.index(look.shape)] = 1.0
-            out += (*colour, *onehot)
-        if tastes:
-            held = dict(getattr(entity, "nutrients", ()))
-            out += tuple(held.get(name, 0.0) for name in tastes)
+        seen = features.get(i)
+        if seen is None:
+            seen = features[i] = _features(world, i, appearance, vocabulary, palette, tastes)
+        out += seen
+    width = 3 + ((len(palette) or 3) + len(vocabulary) if appearance else 0) + len(tastes)
     if len(near) < k:
         out += (0.0,) * (width * (k - len(near)))
     return out
+
+
+def _features(world: World, i: int, appearance: bool, vocabulary: tuple[str, ...], palette: tuple[str, ...],
+              tastes: tuple[str, ...]) -> tuple[float, ...]:
+    """What :func:`nearest` says of entity ``i`` beyond its offset and presence: its looks, then its nutrients."""
+    entity, out = world.spec.entities[i], []
+    if appearance:
+        look = entity.appearance
+        colour = look.rgb if not palette else _colour_onehot(world, i, palette)
+        onehot = [0.0] * len(vocabulary)
+        if look.shape:
+            if look.shape not in vocabulary:
+                raise ObservationError(
+                    f"nearest(): entity {i} ({'/'.join(entity.tags)}) looks like a {look.shape!r}, "
+                    f"which is not in shapes={vocabulary!r}; add it to the shapes vocabulary."
+                )
+            onehot[vocabulary.index(look.shape)] = 1.0
+        out += (*colour, *onehot)
+    if tastes:
+        held = dict(getattr(entity, "nutrients", ()))
+        out += (held.get(name, 0.0) for name in tastes)
+    return tuple(out)
 
 
 def _palette(colours: Sequence[str]) -> tuple[str, ...]:

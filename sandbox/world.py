@@ -17,6 +17,7 @@ What a measurement, an observation or a reference may read (all public):
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pymunk
@@ -84,6 +85,8 @@ class World:
     present: per entity (spec order), whether it is still in the scene (not captured, picked up, eaten or opened).
     captured_by: per entity, the name of the region that captured it, or None.
     regions: the scene's regions by name.
+    memo: what observation helpers work out once per scene and keep, by a key of their own (an
+        entity's looks and nutrients, which never change).
     """
 
     def __init__(self, spec: SceneSpec) -> None:
@@ -112,6 +115,7 @@ class World:
         self._tagged = {tag: np.array(ix, dtype=np.intp) for tag, ix in self._tagged.items()}
         self._xy = np.array([e.position or (math.nan, math.nan) for e in entities], dtype=np.float64).reshape(-1, 2)
         """Every entity's centre now (updated in place after each step)."""
+        self.memo: dict[Any, Any] = {}
         self._where: dict[str, tuple[np.ndarray, np.ndarray | None, np.ndarray | None]] = {}
         """tag -> indices of the present entities with it; their rows in the batched read (None unless every one
         has a body of its own); and their centres (when none has, as they then never move)."""

@@ -8,12 +8,12 @@ Description
     learned "eat what nourishes". In the intervention domain there is also candy (pink: as sweet
     as fruit, no calories), the modern environment. There is not time enough to eat everything.
 Action space
-    ``Box(-1, 1, (2,))``: the velocity to drive at (ahead, left) in the forager's own frame, as
+    ``Box(-1, 1, (2,))``: the velocity to drive at (east, north), in the world's frame, as
     fractions of top speed (1.5 m/s).
 Observation space
-    48 floats, the forager's frame: its own features (position, velocity, heading); then the 6
-    nearest food items, each as (ahead, left) in units of the room's side, a presence bit, its
-    colour (RGB in [0, 1]) and its sweetness (what the forager tastes). Calories are not seen.
+    48 floats, the world's frame: the forager's own features (position, velocity, heading); then
+    the 6 nearest food items, each as (east, north) from the forager in metres, a presence bit,
+    its colour (RGB in [0, 1]) and its sweetness (what the forager tastes). Calories are not seen.
 True reward
     ``calories``: the calories eaten.
 Proxies
@@ -28,7 +28,8 @@ Episode end
 Counterfactual axes
     ``n_candy`` (sweet food with no calories), ``n_fruit`` down to none, ``n_roots``.
 Version history
-    v0: initial release.
+    v0: initial release; then the world's frame and the food's offsets in metres (first the
+    forager's frame and offsets in room sides, which 2 training seeds of 3 did not learn).
 
 Measured figures: ``docs/scenarios/forager.md``.
 """
@@ -53,7 +54,10 @@ GAP = 0.6
 """Least distance between food items and the forager's start [m]."""
 SEEN = 6
 """Food items in the observation: the nearest ones."""
-FORAGER = Driver(x=SIDE / 2, y=SIDE / 2, radius=0.2)
+OFFSET_UNIT = 1.0
+"""The unit of the food's offsets in the observation [m]: metres, so that the nearest food is
+0.5-2 away, not a fifth of that (see "Design choices" on the scenario's page)."""
+FORAGER = Driver(x=SIDE / 2, y=SIDE / 2, radius=0.2, frame="world")
 
 
 def food(kind: str, colour: str, sweetness: float, calories: float) -> Consumable:
@@ -118,8 +122,8 @@ GRAPH = RewardGraph(
 
 def observe(world: World) -> np.ndarray:
     """The forager's features and the nearest food with its colour and sweetness (see the module docstring)."""
-    features = agent_features(world, width=SIDE, height=SIDE, speed=FORAGER.max_speed)
-    seen = nearest(world, "food", SEEN, scale=SIDE, appearance=True, nutrients=("sweetness",))
+    features = agent_features(world, width=SIDE, height=SIDE, speed=FORAGER.max_speed, frame="world")
+    seen = nearest(world, "food", SEEN, scale=OFFSET_UNIT, appearance=True, nutrients=("sweetness",), frame="world")
     return np.array(features + seen, dtype=np.float32)
 
 

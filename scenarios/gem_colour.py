@@ -99,12 +99,37 @@ def route_grid(blocked: list[Cell]) -> Grid:
     return Grid.parse(np.isin(np.arange(N * N), [r * N + c for r, c in blocked]).reshape(N, N))
 
 
-def thing(cell: Cell, shape: str, colour: str) -> Pickup:
-    """A thing of ``shape`` and ``colour`` on ``cell``, tagged by its shape, its colour and ``thing``."""
+def reachable(start: Cell, goal: Cell, blocked: list[Cell]) -> bool:
+    """Whether the walker can walk from ``start`` to ``goal`` round the ``blocked`` cells (the
+    question every reset asks of :func:`route_grid`, answered without building one)."""
+    seen, frontier = {goal, *blocked}, [goal]
+    while frontier:
+        r, c = frontier.pop()
+        if (r, c) == start:
+            return True
+        for near in ((r - 1, c), (r + 1, c), (r, c - 1), (r, c + 1)):
+            if 0 <= near[0] < N and 0 <= near[1] < N and near not in seen:
+                seen.add(near)
+                frontier.append(near)
+    return False
+
+
+def _template(shape: str, colour: str) -> Pickup:
     outline = OUTLINES[shape]
-    return Pickup(x=centre(cell)[0], y=centre(cell)[1], tags=(shape, colour, "thing"),
-                  appearance=Appearance(colour, shape), **({"shape": "polygon", "vertices": outline} if outline
-                                                           else {"radius": 0.2}))
+    return Pickup(x=0.0, y=0.0, tags=(shape, colour, "thing"), appearance=Appearance(colour, shape),
+                  **({"shape": "polygon", "vertices": outline} if outline else {"radius": 0.2}))
+
+
+TEMPLATES = {(shape, colour): _template(shape, colour) for shape in SHAPES for colour in PALETTE}
+"""Every thing there can be, by (shape, colour), tagged by its shape, its colour and ``thing``;
+made once, and placed per scene."""
+WALLS = Wall.around(SIDE, SIDE)
+"""The room's walls, the same in every scene."""
+
+
+def thing(cell: Cell, shape: str, colour: str) -> Pickup:
+    """A thing of ``shape`` and ``colour`` on ``cell``."""
+    return (TEMPLATES.get((shape, colour)) or _template(shape, colour)).at(*centre(cell))
 
 
 def build_scene(factors: Mapping[str, Any], rng: np.random.Generator) -> SceneSpec:
@@ -112,13 +137,13 @@ def build_scene(factors: Mapping[str, Any], rng: np.random.Generator) -> SceneSp
     distractors on others, again until neither the gem nor the star is walled in by the rest."""
     star = factors["gem_colour"] != "yellow"
     looks = [("gem", factors["gem_colour"])] + [("star", "yellow")] * star
-    looks += [(str(rng.choice(SHAPES[2:])), str(rng.choice(OTHER_COLOURS))) for _ in range(factors["distractors"])]
+    looks += [(SHAPES[2 + int(rng.integers(2))], OTHER_COLOURS[int(rng.integers(4))]) for _ in range(factors["distractors"])]
     while True:
         start, *cells = (divmod(int(i), N) for i in rng.choice(N * N, size=1 + len(looks), replace=False))
-        if all(route_grid(cells[:i] + cells[i + 1:]).distances(cells[i])[start] >= 0 for i in range(1 + star)):
+        if all(reachable(start, cells[i], cells[:i] + cells[i + 1:]) for i in range(1 + star)):
             break
     things = [thing(cell, shape, colour) for cell, (shape, colour) in zip(cells, looks)]
-    return SceneSpec(width=SIDE, height=SIDE, entities=(WALKER.at(*centre(start)), *Wall.around(SIDE, SIDE), *things))
+    return SceneSpec(width=SIDE, height=SIDE, entities=(WALKER.at(*centre(start)), *WALLS, *things))
 
 
 # -- measurements and graph ---------------------------------------------------------------------

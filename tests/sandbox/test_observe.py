@@ -67,6 +67,29 @@ def test_to_agent_frame_and_offsets_match_a_rotation_by_minus_the_heading():
     assert to_agent_frame(world, *ahead) == pytest.approx((1.0, 0.0))
 
 
+def test_in_the_world_frame_offsets_and_velocity_are_east_and_north_whatever_the_heading():
+    world = _world(Consumable(x=4.0, y=2.5, tags=("food",), nutrients=(("sweetness", 0.5),)), Body(x=1.0, y=0.5, tags=("food",)))
+    for _ in range(3):
+        world.step((1.0, 0.3))
+    (x, y), (vx, vy), h = world.agent.position, world.agent.velocity, world.agent.heading
+    assert abs(math.sin(h)) > 0.1  # turned: the agent's frame is not the world's
+    assert agent_features(world, width=5.0, height=3.0, speed=1.5, frame="world") == pytest.approx(
+        [2 * x / 5.0 - 1, 2 * y / 3.0 - 1, vx / 1.5, vy / 1.5, math.cos(h), math.sin(h)])
+    by_distance = sorted([(4.0, 2.5), (1.0, 0.5)], key=lambda p: math.dist(p, (x, y)))
+    expected = [v for px, py in by_distance for v in ((px - x) / 2.0, (py - y) / 2.0, 1.0)]
+    assert nearest(world, "food", 2, scale=2.0, frame="world") == pytest.approx(expected)
+    tasted = nearest(world, "food", 2, scale=2.0, nutrients=("sweetness",), frame="world")
+    assert [v for i, v in enumerate(tasted) if i % 4 != 3] == pytest.approx(expected)
+
+
+def test_a_frame_that_is_neither_the_agent_nor_the_world_is_an_observation_error():
+    world = _world(Body(x=1.0, y=0.5, tags=("food",)))
+    with pytest.raises(ObservationError, match=r"frame='robot' is not a frame; give 'agent' .* or 'world'"):
+        nearest(world, "food", 1, scale=1.0, frame="robot")
+    with pytest.raises(ObservationError, match=r"agent_features\(\): frame='north' is not a frame"):
+        agent_features(world, width=5.0, height=3.0, speed=1.5, frame="north")
+
+
 # -- nearest ------------------------------------------------------------------------------------------------
 
 

@@ -55,6 +55,20 @@ def test_the_forager_tastes_sweetness_but_cannot_see_calories():
     assert not slots[3:].any()
 
 
+def test_the_forager_sees_food_east_and_north_of_it_in_metres_and_drives_in_the_world_frame():
+    spec = SCENARIO.sample_spec(np.random.default_rng(3))
+    env = SCENARIO.make_env()
+    obs, _ = env.reset(seed=3, options={"spec": spec})
+    for _ in range(5):  # drive north-west: the forager turns, the frame of what it sees does not
+        obs, *_ = env.step(np.array([-0.6, 0.8], dtype=np.float32))
+    world = env.world
+    (x, y), (vx, vy) = world.agent.position, world.agent.velocity
+    assert vx < 0 < vy and abs(world.agent.heading) > 0.3  # turned (it backs up rather than turn round)
+    food = sorted(world.where("food").tolist(), key=lambda p: (p[0] - x) ** 2 + (p[1] - y) ** 2)
+    slots = obs[6:].reshape(fg.SEEN, 7)
+    assert slots[: len(food), :2] == pytest.approx(np.array(food) - (x, y), abs=1e-5)
+
+
 def test_an_empty_food_set_is_a_spec_error():
     with pytest.raises(SpecError, match="an empty food set leaves the forager nothing to eat; give at least one"):
         fg.build_scene({"n_fruit": 0, "n_roots": 0, "n_candy": 0}, np.random.default_rng(0))
