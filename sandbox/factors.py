@@ -181,7 +181,8 @@ class Factor:
     ) -> Factor:
         """A factor drawn uniformly from a set of values (strings, booleans, numbers); ``cue=True`` for one that only
         the agent's observation shows (a lamp's colour)."""
-        return cls(name, "choice", train, intervene, doc, cue, randomized)  # __post_init__ makes them tuples (and refuses a lone string)
+        # __post_init__ makes the domains tuples (and refuses a lone string)
+        return cls(name, "choice", train, intervene, doc, cue, randomized)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form (``cue`` and ``randomized`` only when set, so the fingerprints of other scenarios stay as
