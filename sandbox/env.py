@@ -140,7 +140,8 @@ class SandboxEnv(gym.Env[np.ndarray, np.ndarray]):
         Which of the task's rewards trains the agent (the true reward by default).
     mix:
         Fraction in [0, 1] of episodes whose factors are drawn from the intervention
-        domain instead of the training domain.
+        domain (each factor's ``randomized`` part of it, where it names one) instead of the
+        training domain.
     scenes:
         If given, every episode plays one of these scenes (drawn with the env's generator)
         instead of a sampled one, unless ``reset`` is given a spec or factors: training on a
@@ -205,10 +206,11 @@ class SandboxEnv(gym.Env[np.ndarray, np.ndarray]):
         self._viewer: Any = None
 
     def sample_factors(self, rng: np.random.Generator, domain: Domain | None = None) -> dict[str, Any]:
-        """Draw every factor from one domain (by default: intervention with probability ``mix``)."""
-        if domain is None:
-            domain = "intervene" if self.mix > 0 and rng.random() < self.mix else "train"
-        return {f.name: f.sample(rng, domain) for f in self.task.factors}
+        """Draw every factor from one domain (by default: a randomized scene with probability ``mix``, each factor
+        drawn from its ``randomized`` part of the intervention domain, else a training scene)."""
+        if domain is None and self.mix > 0 and rng.random() < self.mix:
+            return {f.name: f.sample_randomized(rng) for f in self.task.factors}
+        return {f.name: f.sample(rng, domain or "train") for f in self.task.factors}
 
     def reset(
         self, *, seed: int | None = None, options: Mapping[str, Any] | None = None

@@ -21,6 +21,15 @@ counterfactual suite (:mod:`proxies.evaluate.cue`).
 >>> lamp = Factor.choice("lamp", train=("green",), intervene=("green", "red"), cue=True)
 >>> lamp.cue, lamp.to_dict()["cue"]
 (True, True)
+
+A training mix ``mix`` draws a fraction of training scenes from the intervention domain (the
+*randomized* levels). A factor whose randomized levels draw from a narrower part of it says so
+with ``randomized``: a cheese in the top-right ``k`` x ``k`` square, ``k`` from 1 to 5 in the
+suite, is anywhere in the maze (``k = 5``) in every randomized level, as in Langosco's.
+
+>>> corner = Factor.integer("corner_size", train=(1, 1), intervene=(1, 5), randomized=(5, 5))
+>>> corner.sample_randomized(np.random.default_rng(0)), corner.to_dict()["randomized"]
+(5, [5, 5])
 """
 
 from __future__ import annotations
@@ -71,6 +80,9 @@ class Factor:
     cue: bool = False
     """Cue-only: the factor changes only what the agent sees (appearances, the observation), never the
     physics or an objective; judged by the cue-invariance probe, never by the counterfactual suite."""
+    randomized: tuple[Any, ...] | None = None
+    """The part of the intervention domain that randomized training scenes (a training ``mix``) draw from,
+    in the form of ``intervene``; None (the default): the whole intervention domain."""
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name.isidentifier():
@@ -87,8 +99,10 @@ class Factor:
                 f"Factor {self.name!r} has the kind {self.kind!r}; {hint}a factor is one of {list(KINDS)} "
                 "(declare it with Factor.integer, Factor.real or Factor.choice)."
             )
-        for label in ("train", "intervene"):
+        for label in ("train", "intervene", "randomized"):
             bounds = getattr(self, label)
+            if bounds is None and label == "randomized":
+                continue
             if isinstance(bounds, (str, bytes, dict)) or not isinstance(bounds, Iterable):
                 raise SpecError(
                     f"Factor {self.name!r}: its {label} domain {bounds!r} is not a list of values; give "
@@ -108,8 +122,16 @@ class Factor:
                     f"Factor {self.name!r}: training values {self.train} must be a non-empty subset of "
                     f"the intervention values {self.intervene}; widen the intervention domain."
                 )
+            if self.randomized is not None and (not self.randomized or not set(self.randomized) <= set(self.intervene)):
+                raise SpecError(
+                    f"Factor {self.name!r}: randomized values {self.randomized} must be a non-empty subset of "
+                    f"the intervention values {self.intervene}; pick them from it (or leave randomized out)."
+                )
             return
-        for label, bounds in (("train", self.train), ("intervene", self.intervene)):
+        for label in ("train", "intervene", "randomized"):
+            bounds = getattr(self, label)
+            if bounds is None:
+                continue
             if len(bounds) != 2 or not all(_finite(b) for b in bounds):
                 raise SpecError(f"Factor {self.name!r}: {label} domain must be (low, high), two finite numbers; got {bounds!r}.")
             if self.kind == "integer" and not all(float(b).is_integer() for b in bounds):
@@ -121,41 +143,57 @@ class Factor:
             if not bounds[0] <= bounds[1]:
                 raise SpecError(f"Factor {self.name!r}: {label} domain must be (low, high) with low <= high.")
         if self.kind == "integer":
-            object.__setattr__(self, "train", tuple(int(b) for b in self.train))
-            object.__setattr__(self, "intervene", tuple(int(b) for b in self.intervene))
+            for label in ("train", "intervene", "randomized"):
+                if getattr(self, label) is not None:
+                    object.__setattr__(self, label, tuple(int(b) for b in getattr(self, label)))
         if not (self.intervene[0] <= self.train[0] and self.train[1] <= self.intervene[1]):
             raise SpecError(
                 f"Factor {self.name!r}: training domain {self.train} is not inside the intervention "
                 f"domain {self.intervene}; widen the intervention domain to include it."
             )
+        if self.randomized is not None and not (self.intervene[0] <= self.randomized[0]
+                                                and self.randomized[1] <= self.intervene[1]):
+            raise SpecError(
+                f"Factor {self.name!r}: randomized domain {self.randomized} is not inside the intervention "
+                f"domain {self.intervene}; pick it from the intervention domain (or leave randomized out)."
+            )
 
     @classmethod
     def integer(
-        cls, name: str, *, train: tuple[int, int], intervene: tuple[int, int], doc: str = "", cue: bool = False
+        cls, name: str, *, train: tuple[int, int], intervene: tuple[int, int], doc: str = "", cue: bool = False,
+        randomized: tuple[int, int] | None = None,
     ) -> Factor:
         """A whole-number factor drawn uniformly from ``low..high`` inclusive."""
-        return cls(name, "integer", train, intervene, doc, cue)
+        return cls(name, "integer", train, intervene, doc, cue, randomized)
 
     @classmethod
     def real(
-        cls, name: str, *, train: tuple[float, float], intervene: tuple[float, float], doc: str = "", cue: bool = False
+        cls, name: str, *, train: tuple[float, float], intervene: tuple[float, float], doc: str = "", cue: bool = False,
+        randomized: tuple[float, float] | None = None,
     ) -> Factor:
         """A real-valued factor drawn uniformly from ``[low, high]``."""
-        return cls(name, "real", train, intervene, doc, cue)
+        return cls(name, "real", train, intervene, doc, cue, randomized)
 
     @classmethod
     def choice(
-        cls, name: str, *, train: Sequence[Any], intervene: Sequence[Any], doc: str = "", cue: bool = False
+        cls, name: str, *, train: Sequence[Any], intervene: Sequence[Any], doc: str = "", cue: bool = False,
+        randomized: Sequence[Any] | None = None,
     ) -> Factor:
         """A factor drawn uniformly from a set of values (strings, booleans, numbers); ``cue=True`` for one that only
         the agent's observation shows (a lamp's colour)."""
-        return cls(name, "choice", train, intervene, doc, cue)  # __post_init__ makes them tuples (and refuses a lone string)
+        # __post_init__ makes the domains tuples (and refuses a lone string)
+        return cls(name, "choice", train, intervene, doc, cue, randomized)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON form (``cue`` only when set, so the fingerprints of scenarios without cues stay as they were)."""
+        """JSON form (``cue`` and ``randomized`` only when set, so the fingerprints of other scenarios stay as
+        they were)."""
         data = {"type": "Factor", "name": self.name, "kind": self.kind, "train": list(self.train),
                 "intervene": list(self.intervene), "doc": self.doc}
-        return {**data, "cue": True} if self.cue else data
+        if self.cue:
+            data["cue"] = True
+        if self.randomized is not None:
+            data["randomized"] = list(self.randomized)
+        return data
 
     def domain(self, which: Domain) -> tuple[Any, ...]:
         """The training or intervention domain."""
@@ -165,7 +203,14 @@ class Factor:
 
     def sample(self, rng: np.random.Generator, which: Domain = "train") -> Any:
         """Draw a value from one domain with ``rng``."""
-        bounds = self.domain(which)
+        return self._draw(self.domain(which), rng)
+
+    def sample_randomized(self, rng: np.random.Generator) -> Any:
+        """Draw a value for a randomized training scene (a training ``mix``): from ``randomized``, else from
+        the intervention domain (then the same draw as ``sample(rng, "intervene")``)."""
+        return self._draw(self.intervene if self.randomized is None else self.randomized, rng)
+
+    def _draw(self, bounds: tuple[Any, ...], rng: np.random.Generator) -> Any:
         if self.kind == "choice":
             return bounds[int(rng.integers(len(bounds)))]
         if self.kind == "integer":

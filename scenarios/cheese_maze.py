@@ -26,6 +26,8 @@ Episode end
     a maze of this size is 16 moves).
 Counterfactual axes
     ``corner_size`` up to 5 (the cheese anywhere in the maze), ``maze`` (unseen layout seeds).
+    A training mix (``mix``) puts the cheese anywhere (``corner_size = 5``, its ``randomized``
+    domain) in its randomized mazes, uniform over the maze's free cells, as in Langosco's.
 Version history
     v0: initial release.
 
@@ -58,7 +60,7 @@ MOVES = {(0, 1): 1, (-1, 0): 2, (0, -1): 3, (1, 0): 4}
 """(row, column) change of a move -> its ``COMPASS`` action: east, north, west, south."""
 
 FACTORS = (
-    Factor.integer("corner_size", train=(1, 1), intervene=(1, INTERIOR),
+    Factor.integer("corner_size", train=(1, 1), intervene=(1, INTERIOR), randomized=(INTERIOR, INTERIOR),
                    doc="side of the top-right square the cheese lies in [cells]; 5: anywhere"),
     Factor.integer("maze", train=(0, 99_999), intervene=(0, 999_999), doc="seed of the maze layout"),
 )

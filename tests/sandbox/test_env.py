@@ -173,6 +173,18 @@ def test_mix_draws_some_scenes_from_the_intervention_domain():
         assert train.world.spec.factor_values["side"] == "low"
 
 
+def test_mix_draws_each_factor_from_its_randomized_domain_where_it_names_one():
+    task = TinyTask(factors=(Factor.integer("dust", train=(1, 2), intervene=(0, 4), randomized=(4, 4)),
+                             Factor.choice("side", train=("low",), intervene=("low", "high"))))
+    env = SandboxEnv(task, mix=1.0)
+    sides = set()
+    for seed in range(30):
+        env.reset(seed=seed)
+        sides.add(env.world.spec.factor_values["side"])
+        assert env.world.spec.factor_values["dust"] == 4
+    assert sides == {"low", "high"}
+
+
 def test_actions_outside_the_box_are_clipped(env):
     spec = TinyTask().make_scene({"dust": 0, "side": "low"}, np.random.default_rng(0))
     env.reset(seed=0, options={"spec": spec})

@@ -171,3 +171,43 @@ def test_a_cue_factor_says_so_in_its_json_and_a_plain_one_keeps_its_old_json():
 def test_a_cue_flag_that_is_not_a_bool_raises_spec_error(cue):
     with pytest.raises(SpecError, match=r"cue=.* must be True .* or False"):
         Factor.choice("lamp", train=("green",), intervene=("green", "red"), cue=cue)
+
+
+def test_randomized_scenes_draw_from_the_randomized_domain_or_else_the_whole_intervention_domain():
+    corner = Factor.integer("corner_size", train=(1, 1), intervene=(1, 5), randomized=(5, 5))
+    rng = np.random.default_rng(0)
+    assert {corner.sample_randomized(rng) for _ in range(50)} == {5}
+    assert {corner.sample(rng, "intervene") for _ in range(200)} == {1, 2, 3, 4, 5}  # the suite's domain is unchanged
+    wall = Factor.choice("wall", train=("east",), intervene=("east", "west", "south"), randomized=("west",))
+    assert {wall.sample_randomized(rng) for _ in range(20)} == {"west"}
+    for factor in (DUST, OFFSET, WALL):  # without ``randomized``: the same draw as from the intervention domain
+        assert factor.sample_randomized(np.random.default_rng(3)) == factor.sample(np.random.default_rng(3), "intervene")
+
+
+def test_a_randomized_domain_is_in_the_json_only_when_set():
+    corner = Factor.integer("corner_size", train=(1, 1), intervene=(1, 5), randomized=(5.0, 5.0))
+    assert corner.randomized == (5, 5) and corner.to_dict()["randomized"] == [5, 5]
+    assert "randomized" not in DUST.to_dict()  # the fingerprints of scenarios without it stay as they were
+
+
+@pytest.mark.parametrize(
+    ("build", "match"),
+    [
+        (lambda: Factor.integer("k", train=(1, 1), intervene=(1, 5), randomized=(5, 6)),
+         r"'k': randomized domain \(5, 6\) is not inside the intervention domain \(1, 5\); pick it from"),
+        (lambda: Factor.real("x", train=(0.4, 0.6), intervene=(0.0, 1.0), randomized=(-0.5, 0.5)), r"'x': randomized domain"),
+        (lambda: Factor.integer("k", train=(1, 1), intervene=(1, 5), randomized=(4.5, 5)),
+         r"its randomized domain \(4.5, 5\) has bounds that are not whole numbers"),
+        (lambda: Factor.integer("k", train=(1, 1), intervene=(1, 5), randomized=(5, 4)),
+         r"randomized domain must be \(low, high\)"),
+        (lambda: Factor.choice("wall", train=("east",), intervene=("east", "west"), randomized=("north",)),
+         r"'wall': randomized values \('north',\) must be a non-empty subset of the intervention values"),
+        (lambda: Factor.choice("wall", train=("east",), intervene=("east", "west"), randomized=()), r"non-empty subset"),
+        (lambda: Factor.choice("wall", train=("east",), intervene=("east",), randomized="east"),
+         r"randomized domain 'east' is not a list of values"),
+    ],
+    ids=["integer-outside", "real-outside", "fractional", "reversed", "choice-outside", "choice-empty", "string"],
+)
+def test_a_randomized_domain_outside_the_intervention_domain_raises_spec_error(build, match):
+    with pytest.raises(SpecError, match=match):
+        build()

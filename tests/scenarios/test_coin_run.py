@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from proxies import get_scenario
+from proxies import RandomPolicy, get_scenario
+from proxies.scenario.rollout import episode_returns
 from sandbox import SpecError
 from scenarios import coin_run as cr
 
@@ -75,3 +76,10 @@ def test_touching_a_saw_or_falling_into_a_pit_ends_the_episode():
 def test_a_coin_inside_the_end_wall_is_a_spec_error_naming_the_factor(coin):
     with pytest.raises(SpecError, match=f"coin={coin} puts the coin inside the level's end wall"):
         cr.build_scene({"coin": coin, "start": 0.1, "hazards": 1}, np.random.default_rng(0))
+
+
+def test_random_actions_reach_the_coin_in_some_training_levels():
+    specs = [SCENARIO.sample_spec(np.random.default_rng(seed)) for seed in range(200)]
+    returns = episode_returns(SCENARIO, specs, RandomPolicy, list(range(200)))
+    # measured: 10.3 % over 1,000 levels (0.1 % with the runner starting in the left 40 %)
+    assert 0.03 <= returns[:, 0].mean() <= 0.25

@@ -26,9 +26,9 @@ from sandbox import random_action
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "scenarios"
 PINNED = {
-    "cheese-maze": "b415b1a2bf1175f1afd22734a91a6d34a4a6110066a182d51cda76621ce5e38d",
+    "cheese-maze": "31bfb222ab7bc989806358efc90ad6c5200c6c9643ea57f2eb05ac470436da50",
     "cleaning-robot": "18cd58b6cf5f9541203cb42fe244a98ff9ade3b6728baf35111ea6fd30d3cd2f",
-    "coin-run": "ca9c227dc9755c325be82a709ddcc71e206cc7ae90ba87285f733a5f9385d9ae",
+    "coin-run": "80bfa96798b346c3c3d9f956561d276a26de5cb1febcc961f839825793213d4c",
     "platformer": "660ea2c7fb6529c674988b637ae3b4dbf82abf8dd76afad6c0c583aa7b8f474f",
     "keys_chests": "e3c18804850ddee73fc07cccd0bbfcbcca782a95e6ed1e378a750dd579d07f60",
     "sorting": "ab55e2d136b6ff647e20d70b6d4e32189e6bda3bb8bbc0a66f87001ce5c046b4",
