@@ -98,6 +98,17 @@ class Media:
             old = json.loads(path.read_text())
             self.manifest.update({k: v for k, v in old.items() if not k.startswith(tuple(prefixes))})
 
+    def prune(self, folder: str) -> list[Path]:
+        """Delete the files under ``root/folder`` that this run did not write (a scene the suite no longer
+        holds); returns them. Does nothing without ``encode``."""
+        stale = [] if not self.encode or not (self.root / folder).is_dir() else [
+            f for f in sorted((self.root / folder).iterdir())
+            if f.is_file() and f.relative_to(self.root).as_posix() not in self.manifest
+        ]
+        for f in stale:
+            f.unlink()
+        return stale
+
     def write_manifest(self, rel: str = MANIFEST) -> Path:
         """Write the manifest (sorted, so the same media give the same file)."""
         return write_atomic(self.root / rel, (json.dumps(self.manifest, indent=1, sort_keys=True) + "\n").encode())

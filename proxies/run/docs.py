@@ -91,6 +91,7 @@ def write_docs(
             demo=demo if demo.is_dir() else None,
         )
         written.append(write_atomic(out / "scenarios" / f"{sc.slug}.md", text.encode()))
+        media.prune(f"scenarios/media/{sc.slug}")
         cards.append((sc, f"scenarios/media/{sc.slug}/film-{built.scenes[0].id}.gif", lesson(sc, built.scenes)))
     if slugs is None:
         for kind, (_, page) in RELATIONS.items():

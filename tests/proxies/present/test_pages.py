@@ -53,6 +53,17 @@ def test_media_without_encoding_fingerprint_but_write_nothing(tmp_path):
     assert set(media.manifest) == {"a/b.png", "a/c.gif"} and len(set(media.manifest.values())) == 2
 
 
+def test_pruning_deletes_only_the_media_this_run_did_not_write(tmp_path):
+    media = Media(tmp_path)
+    image = np.zeros((4, 4, 3), np.uint8)
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "old-scene.png").write_bytes(b"a scene the suite no longer holds")
+    media.png("a/b.png", image)
+    assert media.prune("a") == [tmp_path / "a" / "old-scene.png"]
+    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == ["b.png"]
+    assert Media(tmp_path, encode=False).prune("a") == [] and (tmp_path / "a" / "b.png").is_file()
+
+
 def test_a_committed_demonstration_run_shows_its_verdict_and_films(tmp_path):
     from fake_run import make_run_dir
 
