@@ -172,7 +172,7 @@ def check_record(record: Path | None) -> None:
         raise OutputError(f"--record {record}: the folder {record.parent} does not exist; create it or pick another path.")
     if record.suffix.lower() == ".mp4" and not _mp4_encoder():
         raise ConfigError(
-            f"--record {record}: writing .mp4 needs an encoder (pip install imageio-ffmpeg, or av); "
+            f"--record {record}: writing .mp4 needs an encoder (pip install 'proxy-sandbox[video]', i.e. imageio-ffmpeg; or av); "
             "or record a .gif, which needs nothing more."
         )
 

@@ -27,6 +27,20 @@ def test_recording_writes_every_step_with_the_counts_band(tmp_path):
     assert "reference: keys_collected in n_keys=5" in result.output
 
 
+def test_recording_an_mp4_writes_a_film_of_the_same_frames(tmp_path):
+    film = tmp_path / "keys.mp4"
+    result = runner.invoke(app, ["watch", "keys-chests", "--factor", "n_keys=5", "--policy", "reference:keys_collected",
+                                 "--record", str(film)], env={"DISPLAY": ""})
+    assert result.exit_code == 0, result.output
+    gif = tmp_path / "keys.gif"
+    runner.invoke(app, ["watch", "keys-chests", "--factor", "n_keys=5", "--policy", "reference:keys_collected",
+                        "--record", str(gif)], env={"DISPLAY": ""})
+    frames, reference = iio.imread(film), iio.imread(gif)
+    assert len(frames) == len(reference)  # every step, as in the .gif
+    # the encoder pads each side up to a multiple of 16 pixels (its macro blocks), no more
+    assert all(0 <= m - g < 16 and m % 16 == 0 for m, g in zip(frames.shape[1:3], reference.shape[1:3]))
+
+
 def test_the_frames_show_the_counts_changing(tmp_path):
     keys = proxies.get_scenario("keys-chests")
     spec, seed, _ = pick_scene(keys, scene=None, factors={"n_keys": 5}, seed=0)
@@ -111,7 +125,7 @@ def test_bad_recording_options_are_refused(tmp_path, monkeypatch, args, message)
 
 def test_an_mp4_without_an_encoder_names_the_package_or_gif(tmp_path, monkeypatch):
     monkeypatch.setattr("proxies.run.watch._mp4_encoder", lambda: False)
-    with pytest.raises(ConfigError, match="pip install imageio-ffmpeg"):
+    with pytest.raises(ConfigError, match=r"pip install 'proxy-sandbox\[video\]'"):
         check_record(tmp_path / "film.mp4")
 
 
