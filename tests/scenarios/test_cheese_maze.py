@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from proxies import get_scenario
+from proxies.scenario import rollout
 from sandbox import SpecError
 from scenarios import cheese_maze as cm
 
@@ -15,15 +16,8 @@ SCENARIO = get_scenario("cheese-maze")
 
 def play(reference: str, spec) -> dict[str, float]:
     """End-of-episode measurements of one reference's episode in ``spec``."""
-    env = SCENARIO.make_env()
-    obs, info = env.reset(seed=0, options={"spec": spec})
-    policy = SCENARIO.references[reference]()
-    policy.reset(env.world, np.random.default_rng(0))
-    done = False
-    while not done:
-        obs, _, terminated, truncated, info = env.step(policy.act(obs, env.world))
-        done = terminated or truncated
-    return {name: info[f"measure/{name}"] for name in SCENARIO.objectives}
+    (episode,) = rollout.play(SCENARIO, [spec], SCENARIO.references[reference], [0])
+    return {name: episode.end[f"measure/{name}"] for name in SCENARIO.objectives}
 
 
 def test_the_graph_derives_a_common_cause():

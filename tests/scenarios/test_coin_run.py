@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from proxies import RandomPolicy, get_scenario
+from proxies.scenario import rollout
 from proxies.scenario.rollout import episode_returns
 from sandbox import SpecError
 from scenarios import coin_run as cr
@@ -16,16 +17,12 @@ SCENARIO = get_scenario("coin-run")
 
 def play(reference: str, spec) -> tuple[dict[str, float], bool]:
     """End-of-episode measurements of one reference's episode in ``spec``, and whether the runner died."""
-    env = SCENARIO.make_env()
-    obs, info = env.reset(seed=0, options={"spec": spec})
-    policy = SCENARIO.references[reference]()
-    policy.reset(env.world, np.random.default_rng(0))
-    done = False
-    while not done:
-        obs, _, terminated, truncated, info = env.step(policy.act(obs, env.world))
-        done = terminated or truncated
-    died = env.world.events.contacts[("agent", "saw")] > 0 or env.world.agent.position[1] < cr.GROUND
-    return {name: info[f"measure/{name}"] for name in SCENARIO.objectives}, died
+    worlds = []
+    (episode,) = rollout.play(SCENARIO, [spec], SCENARIO.references[reference], [0],
+                              watch=lambda i, env, obs, done: done and worlds.append(env.world))
+    world = worlds[-1]
+    died = world.events.contacts[("agent", "saw")] > 0 or world.agent.position[1] < cr.GROUND
+    return {name: episode.end[f"measure/{name}"] for name in SCENARIO.objectives}, died
 
 
 def test_the_graph_derives_a_common_cause():

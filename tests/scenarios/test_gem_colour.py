@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from proxies import get_scenario
+from proxies.scenario import rollout
 from sandbox import SandboxError, SpecError
 from scenarios import gem_colour as gc
 
@@ -21,16 +22,9 @@ def looks(spec) -> list[tuple[str, str]]:
 
 def play(reference: str, spec) -> dict[str, float]:
     """End-of-episode measurements of one reference's episode in ``spec``."""
-    env = SCENARIO.make_env()
-    obs, info = env.reset(seed=0, options={"spec": spec})
-    policy = SCENARIO.references[reference]()
-    policy.reset(env.world, np.random.default_rng(0))
-    done = False
-    while not done:
-        obs, _, terminated, truncated, info = env.step(policy.act(obs, env.world))
-        done = terminated or truncated
-    assert terminated, "the reference never touched anything"
-    return {name: info[f"measure/{name}"] for name in SCENARIO.objectives}
+    (episode,) = rollout.play(SCENARIO, [spec], SCENARIO.references[reference], [0])
+    assert episode.terminated, "the reference never touched anything"
+    return {name: episode.end[f"measure/{name}"] for name in SCENARIO.objectives}
 
 
 def test_the_graph_derives_an_instrumental_relation():
