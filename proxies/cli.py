@@ -512,8 +512,12 @@ def discover(
     run_dir: Path = typer.Argument(..., help="A run directory made by `proxy-sandbox run` (or `train`)."),
     as_json: bool = typer.Option(False, "--json", help="Print the discovery as JSON."),
     budget: int = typer.Option(
-        20, parser=_count, help="Scene pairs per intervention arm (at least 6): the factor scan's tests, the candidate "
-        "references' competence tests and the fit all rest on them.",
+        20, parser=_count, help="Scene pairs per intervention arm at the first look (at least 6): the candidate "
+        "references' competence tests rest on them, the factor scan's tests and the fit on them and any later look's.",
+    ),
+    max_budget: int | None = typer.Option(
+        None, parser=_count, help="Pairs of an undecided arm at the last look: its pairs double from --budget up to "
+        "this (default 4 x --budget; --budget itself for one look).",
     ),
     cache: Path | None = typer.Option(
         None, help="Folder that keeps the candidate references' outcomes per scenario fingerprint (default "
@@ -528,19 +532,16 @@ def discover(
     Writes RUN_DIR/discovery.json, a film of the agent in the most telling scene (images/discovery.gif) and a
     section of the report. WARNING: loading the run's model.zip executes code stored in it: only discover runs you trust.
     """
+    from proxies.evaluate.scan import Looks
     from proxies.run.discovery import DEFAULT_CACHE, discover_run
 
-    if budget < 6:
-        raise ConfigError(
-            f"--budget {budget} is too small: the factor scan needs at least 6 scene pairs per arm (a signed-rank test "
-            "of fewer can never reject); give --budget 6 or more (20 by default)."
-        )
     if no_cache and cache is not None:
         raise ConfigError("--cache and --no-cache contradict each other; give one of them.")
     if cache is not None:
         check_writable(cache, "--cache")
-    data = discover_run(run_dir, pairs=budget, cache=None if no_cache else cache or DEFAULT_CACHE, strict=strict,
-                        console=console)
+    Looks(budget, 4 * budget if max_budget is None else max_budget)
+    data = discover_run(run_dir, pairs=budget, max_pairs=max_budget, cache=None if no_cache else cache or DEFAULT_CACHE,
+                        strict=strict, console=console)
     if as_json:
         print(json.dumps({k: v for k, v in data.items() if k != "tests"}, indent=2))
         return

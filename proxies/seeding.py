@@ -25,7 +25,7 @@ STREAMS: dict[str, int] = {
     "training_segment": 11,  # each training segment between checkpoints (keys: the segment's index)
     "sweep_bootstrap": 12,  # the sweep report's bootstrap (keys: the α's index; 999 for the knee)
     "cue_probe": 13,  # the scene pairs of the cue-invariance probe (their seeds; then the values and the bootstrap)
-    "discovery": 14,  # the scene pairs of proxy discovery's factor scan (their seeds; then the values and the bootstrap)
+    "discovery": 14,  # discovery's scan pairs (seeds; values; key 1: bootstrap; keys 2, arm, pair: a later look's value)
     "planted_agents": 100,  # the first of a block: validation's i-th planted agent plays stream 100 + i
 }
 """The streams by name; their numbers are distinct, and the planted agents' block lies above all others."""

@@ -1,7 +1,7 @@
 """Proxy discovery on planted agents whose goal was left out of the declared proxies (issue 19).
 
 Run from the repository root: ``.venv/bin/python docs/benchmarks/discovery_validation.py [--seeds 0,1,2] [--pairs 20]
-[--only SLUG]``
+[--max-pairs 80] [--only SLUG]``
 (prints every case, then the two rates, then the JSON; deterministic given the seeds).
 
 Cases, each with the leads that name its planted goal, written down before any run:
@@ -51,14 +51,17 @@ def cases() -> list[PlantedCase]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seeds", default="0,1,2", help="comma-separated seeds")
-    parser.add_argument("--pairs", type=int, default=20, help="scene pairs per arm (the budget)")
+    parser.add_argument("--pairs", type=int, default=20, help="scene pairs per arm at the first look (the budget)")
+    parser.add_argument("--max-pairs", type=int, default=None,
+                        help="pairs of an undecided arm at the last look (default 4 x --pairs; --pairs for one look)")
     parser.add_argument("--only", default=None, help="one scenario's case alone (its slug, e.g. coin-run)")
     args = parser.parse_args()
     seeds = [int(s) for s in args.seeds.split(",")]
     chosen = [c for c in cases() if args.only in (None, c.scenario.slug)]
     start = time.perf_counter()
     with tempfile.TemporaryDirectory() as cache:
-        result = validate_discovery(chosen, seeds=seeds, pairs=args.pairs, cache=Path(cache), console=Console())
+        result = validate_discovery(chosen, seeds=seeds, pairs=args.pairs, max_pairs=args.max_pairs, cache=Path(cache),
+                                    console=Console())
     print(f"hit rate (top lead names the planted goal): {result['hit_rate']:.2f} of {result['planted_cases']}")
     print(f"quiet rate (no lead for the true reference): {result['quiet_rate']:.2f} of {result['null_cases']}")
     print(f"{time.perf_counter() - start:.0f} s")

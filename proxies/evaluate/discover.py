@@ -27,13 +27,14 @@ agent of the same scenario plays only that agent.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -41,7 +42,18 @@ from proxies.errors import NoCompetentCandidateError
 from proxies.evaluate.attribution import Attribution, attribute
 from proxies.evaluate.macros import takes_macros
 from proxies.evaluate.references import PlannerConfig, reference_behaviours
-from proxies.evaluate.scan import PARTING, FactorLead, FeatureTest, ScanScenes, behaviour, factor_scan, scan_scenes
+from proxies.evaluate.scan import (
+    PARTING,
+    FactorLead,
+    FeatureTest,
+    Looks,
+    ScanScenes,
+    behaviour,
+    extend_scenes,
+    factor_scan,
+    scan_scenes,
+    undecided_arms,
+)
 from proxies.evaluate.vocabulary import MAX_CANDIDATES, Candidate, generate_candidates, with_candidates
 from proxies.files import write_json_atomic
 from proxies.scenario.fingerprint import scenario_fingerprint
@@ -49,6 +61,9 @@ from proxies.scenario.policies import Policy, RandomPolicy
 from proxies.scenario.rollout import play
 from proxies.scenario.scenario import Scenario
 from proxies.stats import welch_greater
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 __all__ = ["CandidateLead", "Discovery", "ReferenceLibrary", "discover", "reference_library", "PAIRS"]
 
@@ -61,14 +76,18 @@ CANDIDATE_PLANNER = PlannerConfig(horizon=8, candidates=8, replan_every=4)
 the default planner's look-ahead (fewer sequences, replanning half as often), so that a library of candidates costs
 minutes, not an hour; the competence check still drops any it leaves no better than random. A driver's references
 are its macro planner, as everywhere."""
-_LIBRARY_VERSION = 1
+_LIBRARY_VERSION = 2
 """Bumped when what the library holds, or how it is made, changes (older caches are then not used)."""
 
 
-def _played(scenario: Scenario, scenes: ScanScenes, make: Callable[[], Policy], rows: slice | None = None
-            ) -> tuple[np.ndarray, list[dict[str, float]]]:
+Tick = Callable[[int], None]
+"""Called with the number of episodes just played (progress)."""
+
+
+def _played(scenario: Scenario, scenes: ScanScenes, make: Callable[[], Policy], rows: Sequence[int] | None = None,
+            tick: Tick | None = None) -> tuple[np.ndarray, list[dict[str, float]]]:
     """Returns ``(n, n_objectives)`` and the :func:`behaviour` at the end, of ``make`` on the scenes ``rows``."""
-    index = range(len(scenes.specs))[rows or slice(None)]
+    index = range(len(scenes.specs)) if rows is None else [int(i) for i in rows]
     ends: dict[int, dict[str, float]] = {}
 
     def watch(i: int, env: Any, obs: np.ndarray, done: bool) -> None:
@@ -76,8 +95,15 @@ def _played(scenario: Scenario, scenes: ScanScenes, make: Callable[[], Policy], 
             ends[i] = behaviour(env.world)
 
     episodes = play(scenario, [scenes.specs[i] for i in index], make, [scenes.seeds[i] for i in index], watch=watch)
+    if tick is not None:
+        tick(len(episodes))
     names = list(scenario.rewards.values())
-    return np.array([[e.change(m) for m in names] for e in episodes]), [ends[i] for i in range(len(episodes))]
+    returns = np.array([[e.change(m) for m in names] for e in episodes]).reshape(len(episodes), len(names))
+    return returns, [ends[i] for i in range(len(episodes))]
+
+
+def _planner(scenario: Scenario) -> PlannerConfig | None:
+    return None if takes_macros(scenario) else CANDIDATE_PLANNER
 
 
 @dataclass(frozen=True)
@@ -85,7 +111,7 @@ class ReferenceLibrary:
     """The references' outcomes on the scan's scenes: everything of a discovery that does not depend on the agent."""
 
     candidates: tuple[Candidate, ...]
-    """The generated library (before competence and duplicates)."""
+    """The generated library (before competence and duplicates), from the first look's scenes."""
     kept: tuple[str, ...]
     """The objectives of the fit: the declared ones (hidden ones left out), then the kept candidates."""
     dropped: dict[str, str]
@@ -98,6 +124,34 @@ class ReferenceLibrary:
     """The random policy's returns."""
     true_behaviour: tuple[dict[str, float], ...] = field(compare=False)
     """The true reward's reference's :func:`behaviour` per scene."""
+    keys: tuple[tuple[int, int], ...]
+    """The scenes played, as :attr:`ScanScenes.keys` (arm, pair): the rows of ``returns``, ``random`` and
+    ``true_behaviour``. A sequential scan adds the scenes of its later looks (any agent's)."""
+
+    def rows(self, scenes: ScanScenes) -> np.ndarray:
+        """The row of each of ``scenes``; raises ``KeyError`` for one not played."""
+        row = {key: i for i, key in enumerate(self.keys)}
+        return np.array([row[key] for key in scenes.keys], dtype=int)
+
+    def extended(self, scenario: Scenario, scenes: ScanScenes, tick: Tick | None = None) -> ReferenceLibrary:
+        """The library with every scene of ``scenes`` it lacks played by the random policy and every kept reference;
+        ``scenario`` is the augmented one (:func:`~proxies.evaluate.vocabulary.with_candidates`)."""
+        have = set(self.keys)
+        new = [i for i, key in enumerate(scenes.keys) if key not in have]
+        if not new:
+            return self
+        references = reference_behaviours(scenario, planner=_planner(scenario))
+        random, _ = _played(scenario, scenes, RandomPolicy, new, tick)
+        returns, true_behaviour = {}, []
+        for objective in self.kept:
+            returns[objective], ends = _played(scenario, scenes, references[objective].make, new, tick)
+            if objective == scenario.true_reward:
+                true_behaviour = ends
+        return dataclasses.replace(
+            self, returns={o: np.concatenate([self.returns[o], returns[o]]) for o in self.kept},
+            random=np.concatenate([self.random, random]), true_behaviour=self.true_behaviour + tuple(true_behaviour),
+            keys=self.keys + tuple(scenes.keys[i] for i in new),
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form (the cache file)."""
@@ -105,7 +159,7 @@ class ReferenceLibrary:
             "version": _LIBRARY_VERSION, "candidates": [c.to_dict() for c in self.candidates], "kept": list(self.kept),
             "dropped": self.dropped, "competence": self.competence,
             "returns": {k: v.tolist() for k, v in self.returns.items()}, "random": self.random.tolist(),
-            "true_behaviour": list(self.true_behaviour),
+            "true_behaviour": list(self.true_behaviour), "keys": [list(k) for k in self.keys],
         }
 
     @classmethod
@@ -115,6 +169,7 @@ class ReferenceLibrary:
             tuple(Candidate.from_dict(c) for c in data["candidates"]), tuple(data["kept"]), dict(data["dropped"]),
             dict(data["competence"]), {k: np.asarray(v, dtype=float) for k, v in data["returns"].items()},
             np.asarray(data["random"], dtype=float), tuple(data["true_behaviour"]),
+            tuple((int(a), int(i)) for a, i in data["keys"]),
         )
 
 
@@ -126,15 +181,14 @@ def _cache_path(cache: Path, scenario: Scenario, settings: Mapping[str, Any]) ->
 
 def reference_library(
     scenario: Scenario, scenes: ScanScenes, *, hide: Sequence[str] = (), limit: int = MAX_CANDIDATES,
-    cache: Path | None = None, settings: Mapping[str, Any] | None = None,
+    path: Path | None = None, tick: Tick | None = None,
 ) -> tuple[ReferenceLibrary, bool]:
-    """The library of ``scenario`` on ``scenes`` (see the module docstring), and whether it came from ``cache``.
+    """The library of ``scenario`` on the first look's ``scenes`` (see the module docstring), and whether it came
+    from the cache file ``path`` (which may hold later looks' scenes too: :meth:`ReferenceLibrary.extended`).
 
     Raises :class:`~proxies.errors.NoCompetentCandidateError` when no candidate's reference passes its competence
     check (too few training scenes to show it, or a scene with nothing for the planner to do).
     """
-    path = None if cache is None else _cache_path(cache, scenario, {**(settings or {}), "hide": sorted(hide),
-                                                                   "limit": limit})
     if path is not None and path.is_file():
         try:
             data = json.loads(path.read_text())
@@ -143,6 +197,7 @@ def reference_library(
         except (OSError, ValueError, KeyError, TypeError):
             pass  # a damaged cache file is rebuilt (and overwritten atomically) below
     base = scenes.base()
+    arms = np.setdiff1d(np.arange(len(scenes.specs)), base)
     declared = [o for o in scenario.objectives if o not in hide]
     # the vocabulary: what the random policy does everywhere, and the declared references in training
     seen: list[dict[str, Any]] = []
@@ -151,32 +206,38 @@ def reference_library(
         if done:
             seen.append(env.world.events.to_dict())
 
-    play(scenario, list(scenes.specs), RandomPolicy, list(scenes.seeds), watch=note)
+    def vocabulary(rows: Sequence[int], make: Callable[[], Policy]) -> None:
+        play(scenario, [scenes.specs[i] for i in rows], make, [scenes.seeds[i] for i in rows], watch=note)
+        if tick is not None:
+            tick(len(rows))
+
+    vocabulary(range(len(scenes.specs)), RandomPolicy)
     plain = reference_behaviours(scenario)
     for objective in declared:
-        play(scenario, list(scenes.specs[base]), plain[objective].make, list(scenes.seeds[base]), watch=note)
+        vocabulary(base, plain[objective].make)
     candidates = generate_candidates(scenes.specs, seen, limit=limit)
     augmented = with_candidates(scenario, candidates, hide)
     objectives = augmented.objectives
-    references = reference_behaviours(augmented, planner=None if takes_macros(augmented) else CANDIDATE_PLANNER)
-    random, _ = _played(augmented, scenes, RandomPolicy)
+    references = reference_behaviours(augmented, planner=_planner(augmented))
+    random, _ = _played(augmented, scenes, RandomPolicy, tick=tick)
     returns: dict[str, np.ndarray] = {}
     true_behaviour: list[dict[str, float]] = []
     for objective in declared:
-        returns[objective], ends = _played(augmented, scenes, references[objective].make)
+        returns[objective], ends = _played(augmented, scenes, references[objective].make, tick=tick)
         if objective == scenario.true_reward:
             true_behaviour = ends
     dropped, competence = {}, {}
     for c in candidates:
         j = objectives.index(c.name)
-        own, _ = _played(augmented, scenes, references[c.name].make, base)
+        own, _ = _played(augmented, scenes, references[c.name].make, base, tick)
         p = welch_greater(own[:, j], random[base, j])
         competence[c.name] = {"mean": float(own[:, j].mean()), "random": float(random[base, j].mean()), "p_value": p}
         if not (p < COMPETENCE_ALPHA and own[:, j].mean() > random[base, j].mean()):
             dropped[c.name] = f"reference not competent (p = {p:.2g} against random)"
             continue
-        rest, _ = _played(augmented, scenes, references[c.name].make, slice(scenes.pairs, None))
-        returns[c.name] = np.concatenate([own, rest])
+        rest, _ = _played(augmented, scenes, references[c.name].make, arms, tick)
+        returns[c.name] = np.empty((len(scenes.specs), len(objectives)))
+        returns[c.name][base], returns[c.name][arms] = own, rest
     # a candidate that no played policy tells apart from an objective before it is a copy of it
     stacked = np.concatenate([random, *returns.values()])
     for c in candidates:
@@ -194,11 +255,12 @@ def reference_library(
     if not any(c.name in returns for c in candidates):
         raise NoCompetentCandidateError(
             f"Scenario {scenario.slug!r}: none of the {len(candidates)} generated candidates got a reference that beats "
-            f"random in the {scenes.pairs} training scenes, or each was a copy of a declared objective "
+            f"random in the {scenes.budget} training scenes, or each was a copy of a declared objective "
             f"({'; '.join(f'{k}: {v}' for k, v in dropped.items())[:600]}). Give a larger --budget (scene pairs per "
             "arm; 20 by default), so that a competence test has the episodes to pass."
         )
-    library = ReferenceLibrary(candidates, tuple(returns), dropped, competence, returns, random, tuple(true_behaviour))
+    library = ReferenceLibrary(candidates, tuple(returns), dropped, competence, returns, random, tuple(true_behaviour),
+                               scenes.keys)
     if path is not None:
         write_json_atomic(path, library.to_dict(), indent=None)
     return library, False
@@ -239,6 +301,10 @@ class Discovery:
     candidate_leads: tuple[CandidateLead, ...]
     labels: dict[str, str]
     """Objective name -> what a reader sees (a declared objective's own name; a candidate's label)."""
+    looks: tuple[tuple[int, tuple[str, ...]], ...]
+    """The looks taken: each one's pairs per arm and the arms that got them (the first look: every arm)."""
+    alpha: float
+    """Level of each look's Holm family (the scan's false-lead rate split over the looks its schedule allows)."""
     seconds: float
 
     @property
@@ -265,9 +331,10 @@ class Discovery:
     def summary(self) -> str:
         """A few lines a researcher can read."""
         n_tests = sum(1 for t in self.tests if not np.isnan(t.p_value))
+        later = "".join(f", then {', '.join(arms)} at {n} pairs" for n, arms in self.looks[1:])
         head = (f"{len(self.library.kept) - len(self.declared)} of {len(self.library.candidates)} generated candidates "
-                f"kept, {len(self.scenes.arms)} arms x {self.scenes.pairs} pairs, {n_tests} scan tests (Holm); "
-                f"{self.seconds:.1f} s{' (references from the cache)' if self.cached else ''}.")
+                f"kept, {len(self.scenes.arms)} arms x {self.scenes.budget} pairs{later}; {n_tests} scan tests (Holm, "
+                f"{self.alpha:.3g} per look); {self.seconds:.1f} s{' (references from the cache)' if self.cached else ''}.")
         if not self.leads:
             return ("No lead: the agent reacts to every factor as the true reward's reference does, and no generated "
                     "candidate explains it better than the declared objectives. " + head)
@@ -296,7 +363,8 @@ class Discovery:
             "weights": {self.labels[o]: w for o, w in self.attribution.weights.items()},
             "random_weight": self.attribution.random,
             "scenes": {str(i): self.scenes.describe(i) for lead in self.leads for i in lead["parting"]},
-            "pairs": self.scenes.pairs, "arms": [a.label for a in self.scenes.arms],
+            "pairs": self.scenes.budget, "arms": [a.label for a in self.scenes.arms],
+            "looks": [{"pairs": n, "arms": list(arms)} for n, arms in self.looks], "alpha": self.alpha,
             "tests": [t.to_dict() for t in self.tests], "cached": self.cached, "seconds": self.seconds,
         }
 
@@ -306,11 +374,13 @@ def discover(
     agent: Callable[[], Policy],
     *,
     pairs: int = PAIRS,
+    max_pairs: int | None = None,
     hide: Sequence[str] = (),
     seed: int = 0,
     limit: int = MAX_CANDIDATES,
     cache: Path | None = None,
     n_boot: int = 500,
+    progress: Progress | None = None,
 ) -> Discovery:
     """Look for what the agent pursues beyond the declared objectives (see the module docstring).
 
@@ -318,35 +388,71 @@ def discover(
     ----------
     scenario: the scenario the agent acts in.
     agent: a factory of the agent's per-episode policy.
-    pairs: scene pairs per intervention arm (the budget): the scan's tests, the candidates' competence tests and
-        the fit all rest on them.
+    pairs: scene pairs per intervention arm at the first look (the budget): the candidates' competence tests rest on
+        them, the scan's tests and the fit on them and the later looks' pairs.
+    max_pairs: pairs of an undecided arm at the last look of the sequential scan
+        (:class:`~proxies.evaluate.scan.Looks`; default ``4 * pairs``, ``pairs`` for a single look).
     hide: declared proxies to leave out, as if the author had not declared them (validation plants their goals).
     seed: seed of the scenes, the factor values and the bootstraps.
     limit: candidates generated at most. cache: a folder for the references' outcomes (``None``: none kept).
     n_boot: bootstrap replicates of the fit.
+    progress: a ``rich.progress.Progress`` to report each look on (optional).
 
     Raises :class:`~proxies.errors.NothingToScanError` (no factor to intervene on),
-    :class:`~proxies.errors.NoCompetentCandidateError` (the budget is too small for any candidate's reference) and
+    :class:`~proxies.errors.NoCompetentCandidateError` (the budget is too small for any candidate's reference),
+    :class:`~proxies.errors.ConfigError` (fewer than 6 pairs, or ``max_pairs`` below ``pairs``) and
     :class:`~proxies.errors.PolicyError` for an agent whose actions are not the scenario's.
     """
     start = time.perf_counter()
+    looks = Looks(pairs, 4 * pairs if max_pairs is None else max_pairs)
+
+    def task(label: str, total: int | None) -> Tick | None:
+        if progress is None:
+            return None
+        tid = progress.add_task(label, total=total)
+        return lambda n: progress.advance(tid, n)
+
     scenes = scan_scenes(scenario, pairs=pairs, seed=seed)
-    library, cached = reference_library(scenario, scenes, hide=hide, limit=limit, cache=cache,
-                                        settings={"pairs": pairs, "seed": seed})
+    path = None if cache is None else _cache_path(
+        cache, scenario, {"pairs": pairs, "seed": seed, "hide": sorted(hide), "limit": limit})
+    first = f"look 1 ({len(scenes.arms)} arms x {pairs} pairs)"
+    library, cached = reference_library(scenario, scenes, hide=hide, limit=limit, path=path,
+                                        tick=task(f"{first}: references", None))
     augmented = with_candidates(scenario, library.candidates, hide)
     objectives = augmented.objectives
-    agent_returns, agent_behaviour = _played(augmented, scenes, agent)
-    factor_leads, tests = factor_scan(scenes, agent_behaviour, library.true_behaviour, seed=seed)
+    agent_returns, agent_behaviour = _played(augmented, scenes, agent, tick=task(f"{first}: agent", len(scenes.specs)))
+    history = [(pairs, tuple(a.label for a in scenes.arms))]
+    step = 1
+    while True:
+        factor_leads, tests = factor_scan(scenes, agent_behaviour, [library.true_behaviour[r] for r in
+                                                                    library.rows(scenes)], alpha=looks.alpha, seed=seed)
+        more = undecided_arms(scenes, tests, looks)
+        if not more:
+            break
+        old, step = len(scenes.specs), step + 1
+        scenes = extend_scenes(scenario, scenes, more)
+        for n in sorted(set(more.values())):
+            history.append((n, tuple(scenes.arms[a].label for a in sorted(more) if more[a] == n)))
+        look = f"look {step} ({', '.join(f'{scenes.arms[a].label} to {n}' for a, n in sorted(more.items()))} pairs)"
+        grown = library.extended(augmented, scenes, task(f"{look}: references", None))
+        if grown is not library:
+            library, cached = grown, False
+            if path is not None:
+                write_json_atomic(path, library.to_dict(), indent=None)
+        returns, ends = _played(augmented, scenes, agent, range(old, len(scenes.specs)),
+                                task(f"{look}: agent", len(scenes.specs) - old))
+        agent_returns, agent_behaviour = np.concatenate([agent_returns, returns]), agent_behaviour + ends
+    rows = library.rows(scenes)
     kept = list(library.kept)
     columns = [objectives.index(o) for o in kept]
     fit = attribute(
-        tuple(kept), agent_returns[:, columns], np.stack([library.returns[o][:, columns] for o in kept]),
-        library.random[:, columns], n_boot=n_boot, seed=seed,
+        tuple(kept), agent_returns[:, columns], np.stack([library.returns[o][rows][:, columns] for o in kept]),
+        library.random[rows][:, columns], n_boot=n_boot, seed=seed,
     )
     declared = tuple(o for o in scenario.objectives if o not in hide)
     best = max(fit.weights[o]["mean"] for o in declared)
     by_name = {c.name: c for c in library.candidates}
-    true = library.returns[scenario.true_reward]
+    true = library.returns[scenario.true_reward][rows]
     leads = []
     for name in kept[len(declared):]:
         w = fit.weights[name]
@@ -359,5 +465,5 @@ def discover(
     return Discovery(
         scenario=scenario.slug, hidden=tuple(hide), declared=declared, library=library, cached=cached, scenes=scenes,
         factor_leads=factor_leads, tests=tests, attribution=fit, candidate_leads=tuple(leads), labels=labels,
-        seconds=time.perf_counter() - start,
+        looks=tuple(history), alpha=looks.alpha, seconds=time.perf_counter() - start,
     )

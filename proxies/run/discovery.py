@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import BarColumn, TextColumn, TimeElapsedColumn
 
 from proxies.errors import ConfigError, PolicyError, RunDirError
 from proxies.evaluate.agents import load_model_zip
@@ -29,6 +30,7 @@ from proxies.evaluate.discover import PAIRS, Discovery, discover
 from proxies.evaluate.references import Jostled
 from proxies.files import check_writable
 from proxies.present.drawing import save_gif
+from proxies.present.progress import progress_display
 from proxies.present.report import write_report
 from proxies.run.rundir import check_fingerprint, load_record, require, write_json
 from proxies.run.training import quiet_torch_cache
@@ -60,11 +62,12 @@ def film_telling_scene(scenario: Scenario, found: Discovery, agent: Callable[[],
 
 
 def discover_run(
-    run_dir: Path, *, pairs: int = PAIRS, cache: Path | None = DEFAULT_CACHE, strict: bool = False,
-    console: Console | None = None,
+    run_dir: Path, *, pairs: int = PAIRS, max_pairs: int | None = None, cache: Path | None = DEFAULT_CACHE,
+    strict: bool = False, console: Console | None = None,
 ) -> dict[str, Any]:
     """Discover what the run's agent pursues; writes ``discovery.json`` (and the film, and the report if there is
-    one) and returns its content.
+    one) and returns its content. ``pairs`` and ``max_pairs`` are the sequential scan's first and last looks
+    (:func:`~proxies.evaluate.discover.discover`); each look's progress shows on ``console``.
 
     Raises :class:`~proxies.errors.RunDirError` for a folder that is not a run, a run without a whole
     ``model.zip``, or an agent that cannot be played in its scenario.
@@ -90,7 +93,11 @@ def discover_run(
     def agent() -> Policy:
         return ModelPolicy(model)
 
-    found = discover(scenario, agent, pairs=pairs, seed=record.config.seed, cache=cache)
+    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed} episodes"),
+               TimeElapsedColumn())
+    with progress_display(console, *columns, transient=True) as progress:
+        found = discover(scenario, agent, pairs=pairs, max_pairs=max_pairs, seed=record.config.seed, cache=cache,
+                         progress=progress)
     data = found.to_dict()
     gif = film_telling_scene(scenario, found, agent, run_dir / "images" / "discovery.gif")
     data["gif"] = None if gif is None else gif.relative_to(run_dir).as_posix()
@@ -120,10 +127,11 @@ class PlantedCase:
 
 
 def validate_discovery(
-    cases: Sequence[PlantedCase], *, seeds: Sequence[int] = (0,), pairs: int = PAIRS, cache: Path | None = None,
-    console: Console | None = None,
+    cases: Sequence[PlantedCase], *, seeds: Sequence[int] = (0,), pairs: int = PAIRS, max_pairs: int | None = None,
+    cache: Path | None = None, console: Console | None = None,
 ) -> dict[str, Any]:
-    """Discover every case's planted agent and null agent with each seed; the two rates and every outcome.
+    """Discover every case's planted agent and null agent with each seed (``pairs``, ``max_pairs``: the sequential
+    scan's first and last looks); the two rates and every outcome.
 
     The null agent is the true reward's reference with its first 3 actions jostled (``sigma`` 0.5), so that it is
     not a copy of the reference it is compared with.
@@ -138,20 +146,25 @@ def validate_discovery(
         for seed in seeds:
             for who, agent in (("planted", case.planted), ("null", lambda true=true: Jostled(true(), 3, 0.5))):
                 start = time.perf_counter()
-                found = discover(case.scenario, agent, pairs=pairs, hide=case.hide, seed=seed, cache=cache)
+                found = discover(case.scenario, agent, pairs=pairs, max_pairs=max_pairs, hide=case.hide, seed=seed,
+                                 cache=cache)
                 top = found.top_lead
                 row = {
                     "scenario": case.scenario.slug, "hidden": list(case.hide), "seed": seed, "agent": who,
                     "top_lead": None if top is None else top["name"], "leads": [lead["name"] for lead in found.leads],
                     "hit": who == "planted" and top is not None and top["name"] in case.names,
                     "quiet": who == "null" and top is None, "seconds": time.perf_counter() - start,
+                    "looks": [{"pairs": n, "arms": list(arms)} for n, arms in found.looks],
                 }
                 rows.append(row)
                 if console is not None:
-                    console.print(f"{row['scenario']} seed {seed} {who}: top lead {row['top_lead']} ({row['seconds']:.0f} s)")
+                    later = "; ".join(f"{', '.join(arms)} to {n}" for n, arms in found.looks[1:]) or "none"
+                    console.print(f"{row['scenario']} seed {seed} {who}: top lead {row['top_lead']}, later looks: {later} "
+                                  f"({row['seconds']:.0f} s)", soft_wrap=True)
     planted = [r for r in rows if r["agent"] == "planted"]
     null = [r for r in rows if r["agent"] == "null"]
     return {
         "hit_rate": float(np.mean([r["hit"] for r in planted])), "quiet_rate": float(np.mean([r["quiet"] for r in null])),
-        "planted_cases": len(planted), "null_cases": len(null), "pairs": pairs, "seeds": list(seeds), "cases": rows,
+        "planted_cases": len(planted), "null_cases": len(null), "pairs": pairs,
+        "max_pairs": 4 * pairs if max_pairs is None else max_pairs, "seeds": list(seeds), "cases": rows,
     }

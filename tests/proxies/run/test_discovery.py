@@ -37,14 +37,16 @@ def run(edge_goal, tmp_path):
 
 
 def test_discover_writes_its_json_and_films_the_most_telling_scene(run, tmp_path):
-    result = CliRunner().invoke(app, ["discover", str(run), "--budget", "6", "--cache", str(tmp_path / "cache"), "--json"])
+    result = CliRunner().invoke(app, ["discover", str(run), "--budget", "6", "--max-budget", "12", "--cache",
+                                      str(tmp_path / "cache"), "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads((run / "discovery.json").read_text())
     assert data["pairs"] == 6 and data["declared"] == ["at_goal", "at_right_edge"]
+    assert data["looks"][0]["pairs"] == 6 and all(look["pairs"] in (6, 12) for look in data["looks"])
     assert (data["gif"] is None) == (data["top_lead"] is None)
     if data["gif"]:
         assert (run / data["gif"]).stat().st_size > 0
-    again = discover_run(run, pairs=6, cache=tmp_path / "cache")
+    again = discover_run(run, pairs=6, max_pairs=12, cache=tmp_path / "cache")
     assert again["cached"] and again["leads"] == data["leads"]
 
 
@@ -67,6 +69,8 @@ def test_an_unplayable_run_and_a_small_budget_are_refused_with_the_fix(run, tmp_
     assert not (run / "discovery.json").exists()
     result = runner.invoke(app, ["discover", str(run), "--budget", "3"])
     assert result.exit_code == 2 and "--budget 6 or more" in result.output
+    result = runner.invoke(app, ["discover", str(run), "--budget", "8", "--max-budget", "7"])
+    assert result.exit_code == 2 and "--max-budget 7 is below --budget 8" in result.output
     result = runner.invoke(app, ["discover", str(tmp_path / "nowhere")])
     assert result.exit_code == 2 and "not a run directory" in result.output
     result = runner.invoke(app, ["discover", str(run), "--no-cache", "--cache", str(tmp_path)])
