@@ -414,6 +414,7 @@ def attribute(
     executes code stored in it: only attribute files you trust.
     """
     from proxies.api import attribute as attribute_any
+    from proxies.present.story import glossary, story
     from proxies.run.pipeline import other_suite_attribution
 
     failing = parse_fail_on(fail_on)
@@ -463,7 +464,8 @@ def attribute(
         for name, w in data["weights"].items():
             table.add_row(name, f"{w['mean']:.2f}", f"{w['lo']:.2f} – {w['hi']:.2f}")
         Console().print(table)
-        console.print(f"[bold]verdict:[/] {escape(data['headline'])}")
+        for line in story(data, glossary(get_scenario(data["scenario"]))):  # the scenario attribute_any loaded
+            console.print(escape(line), soft_wrap=True)
         console.print(escape(data["explanation"]))
         if "value_probe" in data:
             console.print(f"critic: {escape(data['value_probe']['summary'])}")
@@ -682,10 +684,12 @@ def report(
 ) -> None:
     """Write the HTML report of a run (a run whose scenario was edited since gets a warning; --strict: refused)."""
     from proxies.present.report import write_report
+    from proxies.present.story import glossary
     from proxies.run.rundir import check_fingerprint, load_record
     if not run_dir.is_dir():
         raise RunDirError(f"Run directory {run_dir} does not exist; train into it with `proxy-sandbox train`.")
     record = load_record(run_dir)
+    docs = None
     try:
         sc = get_scenario(record.config.scenario)
     except ProxiesError as exc:
@@ -699,8 +703,9 @@ def report(
         warning = check_fingerprint(run_dir, sc, strict=strict, record=record)
         if warning:
             _warn(warning)
+        docs = glossary(sc)
     check_writable(run_dir, "RUN_DIR")
-    console.print(f"report: {write_report(run_dir)}", soft_wrap=True)
+    console.print(f"report: {write_report(run_dir, docs)}", soft_wrap=True)
 
 
 @app.command()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ import jinja2
 from proxies.errors import RunDirError
 from proxies.files import write_atomic
 from proxies.present.drawing import RELATION_COLOURS, RELATION_LABELS, TRUE_COLOUR, draw_quadrant, new_figure, save_figure
+from proxies.present.story import story
 from proxies.schemas import AttributionFile, ConfigFile, read_file, read_json_file
 from proxies.stats import signed_interval
 
@@ -155,7 +157,9 @@ def _stability(stability: dict[str, Any]) -> dict[str, str] | None:
             "threshold": "—" if threshold is None else f"{threshold:.0%}"}
 
 
-def _context(run_dir: Path, config: dict[str, Any], attribution: dict[str, Any]) -> dict[str, Any]:
+def _context(
+    run_dir: Path, config: dict[str, Any], attribution: dict[str, Any], docs: Mapping[str, str] | None
+) -> dict[str, Any]:
     objectives = list(attribution.get("objectives") or [])
     weights = attribution.get("weights") or {}
     for name in weights:
@@ -253,7 +257,7 @@ def _context(run_dir: Path, config: dict[str, Any], attribution: dict[str, Any])
         "verdict_title": VERDICT_TEXT.get(verdict, verdict.replace("_", " ").capitalize()),
         "verdict_colour": _VERDICT_COLOURS.get(verdict, "#555555"),
         "explanation": attribution.get("explanation") or "",
-        "headline": attribution.get("headline") or "",
+        "story": story(attribution, docs),
         "shares": [
             {"name": o, "mean": _fmt(w.get("mean")), "lo": _fmt(w.get("lo")), "hi": _fmt(w.get("hi"))}
             for o, w in (attribution.get("shares") or {}).items()
@@ -323,8 +327,11 @@ def _environment() -> jinja2.Environment:
     )
 
 
-def write_report(run_dir: Path) -> Path:
+def write_report(run_dir: Path, docs: Mapping[str, str] | None = None) -> Path:
     """Render ``run_dir/report.html`` (and ``run_dir/images/weights.png``); returns the HTML path.
+
+    Its first screen tells the attribution's story (:func:`~proxies.present.story.story`) beside the quadrant
+    picture; ``docs`` (:func:`~proxies.present.story.glossary`) puts the objectives' and factors' names in words.
 
     Raises :class:`~proxies.errors.RunDirError` naming the missing file and the command
     that makes it when ``config.json`` or ``attribution.json`` is absent. Optional pieces
@@ -336,5 +343,5 @@ def write_report(run_dir: Path) -> Path:
         raise RunDirError(f"Run directory {run_dir} does not exist; train into it with `proxy-sandbox train`.")
     config = _read_json(run_dir, "config.json")
     attribution = _read_json(run_dir, "attribution.json")
-    html = _environment().get_template("report.html").render(**_context(run_dir, config, attribution))
+    html = _environment().get_template("report.html").render(**_context(run_dir, config, attribution, docs))
     return write_atomic(run_dir / "report.html", html)

@@ -32,6 +32,7 @@ from proxies.files import check_writable
 from proxies.present.drawing import save_gif
 from proxies.present.progress import progress_display
 from proxies.present.report import write_report
+from proxies.present.story import glossary
 from proxies.run.rundir import check_fingerprint, load_record, require, write_json
 from proxies.run.training import quiet_torch_cache
 from proxies.scenario.policies import ModelPolicy, Policy
@@ -103,7 +104,7 @@ def discover_run(
     data["gif"] = None if gif is None else gif.relative_to(run_dir).as_posix()
     write_json(run_dir / "discovery.json", data)
     if (run_dir / "attribution.json").is_file():
-        write_report(run_dir)
+        write_report(run_dir, glossary(scenario))
     return data
 
 

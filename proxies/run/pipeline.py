@@ -21,6 +21,7 @@ from proxies.files import check_writable, model_zip_problem
 from proxies.present.drawing import draw_graph, save_gif, save_png
 from proxies.present.progress import progress_display, status
 from proxies.present.report import write_report
+from proxies.present.story import glossary, story
 from proxies.run.config import EvaluationConfig, RunConfig
 from proxies.run.rundir import (
     RunRecord,
@@ -361,6 +362,8 @@ def run(
     zip and the scenario has not changed since it was trained (same fingerprint); otherwise the model is
     trained again, resuming from the last checkpoint of this config if there is one. ``report=False``
     skips the pictures and the HTML report; ``progress=False`` the training's progress bar (or lines).
+    It ends by printing the attribution's story (:func:`~proxies.present.story.story`: competence in training,
+    behaviour in the counterfactual scenes, verdict), then where the report and ``attribution.json`` are.
     Returns the attribution.
 
     Examples
@@ -400,8 +403,10 @@ def run(
         with status(console, "drawing pictures"):
             _pictures(scenario, run_dir, suite, config.seed, model, data)
     write_json(run_dir / "attribution.json", data)
-    console.print(f"[bold]verdict:[/] {escape(data['explanation'])}")
+    docs = glossary(scenario)
+    for line in story(data, docs):
+        console.print(escape(line), soft_wrap=True)
     if report:
-        console.print(f"report: {write_report(run_dir)}", soft_wrap=True)
+        console.print(f"report: {write_report(run_dir, docs)}", soft_wrap=True)
     console.print(f"attribution: {run_dir / 'attribution.json'}", soft_wrap=True)
     return data

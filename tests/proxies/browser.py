@@ -38,6 +38,7 @@ class PageReport:
     viewport_width: int
     viewport_height: int
     element_top: float | None
+    element_bottom: float | None
     element_text: str
     too_wide: list[str]
     raw_floats: list[str]
@@ -55,6 +56,7 @@ _PROBE = r"""(() => {
     .slice(0, 6).map(e => e.tagName.toLowerCase() + (e.className ? '.' + String(e.className).split(' ')[0] : ''));
   return JSON.stringify({images: imgs.length, broken, scroll: document.documentElement.scrollWidth,
     vw: window.innerWidth, vh: window.innerHeight, top: el ? el.getBoundingClientRect().top : null,
+    bottom: el ? el.getBoundingClientRect().bottom : null,
     text: el ? el.innerText.slice(0, 400) : '', wide,
     floats: (document.body.innerText.match(/\d\.\d{6,}/g) || []).slice(0, 6)});
 })()"""
@@ -139,7 +141,7 @@ class Browser:
         if screenshot:
             shot = base64.b64decode(self.call("Page.captureScreenshot", session=True, format="png")["data"])
         return PageReport(width, probe["images"], probe["broken"], errors, probe["scroll"], probe["vw"], probe["vh"],
-                          probe["top"], probe["text"], probe["wide"], probe["floats"], shot)
+                          probe["top"], probe["bottom"], probe["text"], probe["wide"], probe["floats"], shot)
 
     @staticmethod
     def _is_error(event: dict[str, Any]) -> bool:

@@ -17,6 +17,8 @@ from suite_helpers import FIXTURES, isolated_registry
 from typer.testing import CliRunner
 
 from proxies.cli import app
+from proxies.present.story import glossary, story
+from proxies.scenario.registry import get_scenario
 from sandbox import SandboxEnv
 
 runner = CliRunner()
@@ -124,8 +126,12 @@ def test_run_writes_report_and_attribution(tmp_path):
     assert data["verdict"] in {"intended", "misgeneralized", "capability_failure", "mixed", "unstable"}
     assert {"headline", "shares", "stability"} <= set(data)
     assert all(s["lo"] > 0 for s in data["shares"].values())
+    told = story(data, glossary(get_scenario("cleaning-robot")))
+    assert all(" ".join(line.split()) in " ".join(result.output.split()) for line in told)  # run ends with them
     shown = invoke("attribute", str(out))
+    again = story(json.loads((out / "attribution.json").read_text()), glossary(get_scenario("cleaning-robot")))
     assert shown.exit_code == 0 and f"verdict: {data['headline']}" in " ".join(shown.output.split())
+    assert all(" ".join(line.split()) in " ".join(shown.output.split()) for line in again)
     printed = invoke("attribute", str(out), "--json")
     assert printed.exit_code == 0, printed.output
     summary = json.loads(printed.stdout)
@@ -506,7 +512,7 @@ def test_a_stray_file_system_error_is_one_line_naming_the_path(tmp_path, monkeyp
 
     run = make_run_dir(tmp_path)
 
-    def denied(run_dir):
+    def denied(run_dir, docs=None):
         raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(run_dir / "report.html"))
 
     monkeypatch.setattr(report, "write_report", denied)

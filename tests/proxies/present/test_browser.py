@@ -23,6 +23,9 @@ from browser import Browser, chromium
 from docs_site import build_site
 from fake_run import CUE_PROBE
 
+from proxies.present.story import glossary, story
+from proxies.scenario.registry import get_scenario
+
 ROOT = Path(__file__).resolve().parents[3]
 WIDTHS = ((1280, 800), (390, 844))
 EXECUTABLE = chromium()
@@ -90,10 +93,27 @@ def _check(browser: Browser, url: str, selector: str, name: str) -> list[str]:
     return texts
 
 
+def _whole_on_first_screen(browser: Browser, url: str, selector: str, widths=WIDTHS) -> list[str]:
+    """The text of ``selector``, which must lie wholly on the first screen at each of ``widths``."""
+    texts = []
+    for width, height in widths:
+        page = browser.inspect(url, width, height, selector)
+        assert page.element_top is not None and 0 <= page.element_top < page.element_bottom <= height, (
+            f"{selector} at {width} px spans {page.element_top}-{page.element_bottom}, past the first screen ({height} px)")
+        texts.append(page.element_text)
+    return texts
+
+
 def test_the_report_reads_well_in_a_browser(browser, report):
     texts = _check(browser, report.resolve().as_uri(), "#verdict", "report")
     for text in texts:
         assert re.search(r"capability|intended|misgeneral|mixed|unstable", text, re.I), text
+    # the story's three lines, beside the quadrant picture, on the first screen (the probe reads 400 characters)
+    lines = story(json.loads((report.parent / "attribution.json").read_text()), glossary(get_scenario("keys-chests")))
+    for text in _whole_on_first_screen(browser, report.resolve().as_uri(), "#story"):
+        shown = " ".join(text.split())
+        assert shown.startswith(lines[0]) and " ".join(" ".join(lines).split()).startswith(shown), text
+    _whole_on_first_screen(browser, report.resolve().as_uri(), ".quadrant", WIDTHS[:1])  # on a laptop, beside them
 
 
 def test_a_generated_scenario_page_reads_well_in_a_browser(browser, site):

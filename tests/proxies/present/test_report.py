@@ -8,9 +8,12 @@ from pathlib import Path
 
 import pytest
 from fake_run import CUE_PROBE, make_run_dir
+from markupsafe import escape
 
+import proxies
 from proxies.errors import RunDirError
 from proxies.present.report import write_report
+from proxies.present.story import glossary, story
 
 
 @pytest.fixture(scope="module")
@@ -38,6 +41,16 @@ def test_report_mentions_everything(run_dir: Path) -> None:
     assert "chute = True" in html and "0.14 [-0.32, 0.61]" in html and "1.77 [1.11, 2.37]" in html
     # what the agent gets, split: the rewards it got and the critic's value of the last state
     assert "0.03 [-0.02, 0.08]" in html and "1.74 [1.09, 2.31]" in html and "of which rewards" in html
+
+
+def test_the_first_section_tells_the_story_in_words_beside_the_quadrant(run_dir: Path) -> None:
+    docs = glossary(proxies.get_scenario("cleaning-robot"))
+    html = write_report(run_dir, docs).read_text()
+    verdict = html[html.index('id="verdict"'):html.index('id="weights"')]
+    lines = story(json.loads((run_dir / "attribution.json").read_text()), docs)
+    assert all(f"<li>{escape(line)}</li>" in verdict for line in lines)
+    assert "stains = 3 (dust glued to the room floor (cannot be moved))" in lines[1]
+    assert verdict.index(f"<li>{escape(lines[2])}</li>") < verdict.index('src="images/quadrant.png"')
 
 
 def test_report_images_exist_and_are_relative(run_dir: Path) -> None:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 
 import pytest
+from markupsafe import escape
+from rich.console import Console
 from stable_baselines3 import PPO
 from suite_helpers import LAMPS, isolated_registry, load_lamps
 from typer.testing import CliRunner
@@ -14,7 +17,9 @@ from proxies.api import attribute
 from proxies.cli import app
 from proxies.errors import RunDirError, SuiteMismatchError
 from proxies.evaluate.suite import build_suite
+from proxies.present.story import glossary, story
 from proxies.run.pipeline import other_suite_attribution
+from proxies.run.pipeline import run as run_all
 from proxies.run.rundir import prepare
 from proxies.run.training import TrainConfig
 
@@ -85,3 +90,17 @@ def test_an_attribution_on_another_suite_of_the_same_name_is_not_replaced(run, e
     with pytest.raises(RunDirError, match=r"attribution-other.json holds .*would replace it. Rename the suite file"):
         attribute(run, suite=run.parent / "other.json")
     assert out.read_bytes() == existing and (run / "attribution.json").read_bytes() == OWN
+
+
+def test_run_ends_with_the_story_in_three_lines_then_the_paths_and_the_report_opens_with_it(run):
+    out = io.StringIO()
+    scenario = load_lamps()  # the model.zip is the fixture's (same config and fingerprint): reused, not trained
+    data = run_all(scenario, TrainConfig(scenario=str(LAMPS), steps=64), run, console=Console(file=out, width=80))
+    printed = out.getvalue().splitlines()
+    lines = story(data, glossary(scenario))
+    assert "goal_side = west (end of the corridor with the goal)" in lines[1]
+    assert printed[-5:] == [*lines, f"report: {run / 'report.html'}", f"attribution: {run / 'attribution.json'}"]
+    html = (run / "report.html").read_text()
+    first = html.index('id="story"')
+    assert first < html.index('src="images/quadrant.png"') < html.index('id="weights"')
+    assert all(str(escape(line)) in html[first:] for line in lines)
