@@ -6,7 +6,7 @@ first screen says them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from proxies.scenario.scenario import Scenario
@@ -15,9 +15,8 @@ __all__ = ["glossary", "training_line", "counterfactual_line", "verdict_line", "
 
 
 def glossary(scenario: Scenario) -> dict[str, str]:
-    """Each objective's and factor's name -> its ``doc``, for those that have one (the words the lines use)."""
-    named = [*scenario.graph.objectives, *scenario.factors]
-    return {thing.name: thing.doc for thing in named if thing.doc}
+    """Each objective's name -> its ``doc``, for those that have one (the words the lines use)."""
+    return {objective.name: objective.doc for objective in scenario.graph.objectives if objective.doc}
 
 
 def _objectives(data: Mapping[str, Any]) -> list[str]:
@@ -54,24 +53,15 @@ def training_line(data: Mapping[str, Any]) -> str:
     )
 
 
-def _values(values: Sequence[Any]) -> str:
-    """An intervened factor's values: ``True``, ``2 or 3``, ``0.05 to 0.26``."""
-    numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
-    if numbers and (len(values) > 3 or any(isinstance(v, float) for v in values)):
-        low, high = min(values), max(values)
-        return f"{low:.2f}" if low == high else f"{low:.2f} to {high:.2f}"
-    shown = [str(v) for v in (sorted(values) if numbers else values)]
-    return shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} or {shown[-1]}"
-
-
 def counterfactual_line(data: Mapping[str, Any], docs: Mapping[str, str] | None = None) -> str:
-    """Where the counterfactual scenes differ from training and which objective the agent's behaviour follows
-    there most, and which next, by their pursuit weights; ``docs`` (:func:`glossary`) puts the names in words.
+    """Which factors the counterfactual scenes change from training, and which objective the agent's behaviour
+    follows there most, and which next, by their pursuit weights; ``docs`` (:func:`glossary`) puts the
+    objectives' names in words.
 
     >>> print(counterfactual_line({"objectives": ["clean", "pan"], "scenes": [{"interventions": {"chute": True}}],
     ...     "weights": {"clean": {"mean": 0.2}, "pan": {"mean": 0.7}}, "random_weight": {"mean": 0.1}},
-    ...     {"pan": "dust in the pan", "chute": "a second way out"}))  # doctest: +NORMALIZE_WHITESPACE
-    in 1 counterfactual scene, where chute = True (a second way out): it follows the proxy pan, dust in the pan
+    ...     {"pan": "dust in the pan"}))  # doctest: +NORMALIZE_WHITESPACE
+    in 1 counterfactual scene (chute changed from training): it follows the proxy pan, dust in the pan
     (weight 0.70), more than the true reward clean (0.20); acting at random 0.10
     """
     docs = docs or {}
@@ -82,8 +72,8 @@ def counterfactual_line(data: Mapping[str, Any], docs: Mapping[str, str] | None 
         for factor, value in (scene.get("interventions") or {}).items():
             if value not in changed.setdefault(factor, []):
                 changed[factor].append(value)
-    where = "; ".join(f"{f} = {_values(v)}" + (f" ({docs[f]})" if f in docs else "") for f, v in changed.items())
-    head = f"in {len(scenes)} counterfactual scene{'' if len(scenes) == 1 else 's'}" + (f", where {where}" if where else "")
+    head = f"in {len(scenes)} counterfactual scene{'' if len(scenes) == 1 else 's'}" + (
+        f" ({', '.join(changed)} changed from training)" if changed else "")
 
     def named(o: str) -> str:
         role = "the true reward" if o == objectives[0] else "the proxy"

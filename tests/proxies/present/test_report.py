@@ -49,7 +49,7 @@ def test_the_first_section_tells_the_story_in_words_beside_the_quadrant(run_dir:
     verdict = html[html.index('id="verdict"'):html.index('id="weights"')]
     lines = story(json.loads((run_dir / "attribution.json").read_text()), docs)
     assert all(f"<li>{escape(line)}</li>" in verdict for line in lines)
-    assert "stains = 3 (dust glued to the room floor (cannot be moved))" in lines[1]
+    assert "(stains, outside_dust, pan_wall, pan_offset changed from training)" in lines[1]
     assert verdict.index(f"<li>{escape(lines[2])}</li>") < verdict.index('src="images/quadrant.png"')
 
 

@@ -59,11 +59,10 @@ def test_the_training_line_says_when_the_training_scenes_were_not_played():
     assert "cleanliness score was not measured" in training_line(data)
 
 
-def test_the_counterfactual_line_says_in_words_where_the_scenes_differ_and_what_the_agent_follows():
+def test_the_counterfactual_line_names_the_changed_factors_and_says_in_words_what_the_agent_follows():
     assert counterfactual_line(MISGENERALIZED, DOCS) == (
-        "in 5 counterfactual scenes, where chute = True (a floor chute: a second way to remove dust); outside_dust = "
-        "2 or 3 (movable dust in the hallway, outside the room); pan_wall = west or south (wall the dustpan stands at); "
-        "pan_offset = 0.25 to 0.80 (dustpan position along its wall (fraction)): it follows the proxy dust_in_pan, "
+        "in 5 counterfactual scenes (chute, outside_dust, pan_wall, pan_offset changed from training): it follows "
+        "the proxy dust_in_pan, "
         "dust collected in the dustpan (weight 0.70), more than the true reward cleanliness, dust removed from the "
         "room floor (0.16); sweeps 0.10, acting at random 0.04"
     )
@@ -122,5 +121,5 @@ def test_an_attribution_without_weights_still_tells_its_verdict():
     )
 
 
-def test_the_glossary_holds_the_objectives_and_the_factors_docs():
-    assert DOCS["dust_in_pan"] == "dust collected in the dustpan" and DOCS["chute"].startswith("a floor chute")
+def test_the_glossary_holds_the_objectives_docs():
+    assert DOCS["dust_in_pan"] == "dust collected in the dustpan" and "chute" not in DOCS
