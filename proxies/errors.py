@@ -136,10 +136,6 @@ class Interrupted(ProxiesError):
         super().__init__(message)
         self.signum = signum
 
-    def __reduce__(self) -> tuple[type[Interrupted], tuple[str, int]]:
-        """Pickled with its signal (a sweep's worker sends it to the driver)."""
-        return type(self), (str(self), self.signum)
-
     @property
     def exit_code(self) -> int:
         """128 + the signal's number."""

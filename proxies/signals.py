@@ -43,10 +43,6 @@ class Terminated(KeyboardInterrupt):
         super().__init__(signal_name(signum))
         self.signum = signum
 
-    def __reduce__(self) -> tuple[type[Terminated], tuple[int]]:
-        """Pickled with its signal (a sweep's worker sends it to the driver)."""
-        return type(self), (self.signum,)
-
 
 def signal_name(signum: int) -> str:
     """``"SIGINT"`` for 2, and so on."""

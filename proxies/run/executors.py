@@ -11,12 +11,10 @@ and hand back each run's result as it finishes. Neither schedules anything itsel
 
 from __future__ import annotations
 
-import ctypes
 import multiprocessing
 import os
 import signal
 import socket
-import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -36,50 +34,36 @@ Done = tuple[int, Any, BaseException | None]
 """A finished job: its index, its result (or None) and the exception it raised (or None)."""
 
 
-_STOP: Any = None
-"""In a pool worker: the driver's stop event (:meth:`ProcessExecutor.stop` sets it); a job started after it is skipped."""
-
-PR_SET_PDEATHSIG = 1
-"""Linux ``prctl`` option: the signal the kernel sends a process when the thread that started it ends."""
+_STOPPING = False
+"""In a pool worker: whether the driver has asked it to stop (SIGTERM came while it waited for a job)."""
 
 
-def _die_with_driver(driver: int) -> None:
-    """On Linux, have the kernel SIGKILL this worker when the driver dies, however it dies (elsewhere nothing).
-
-    The driver starts its workers from the thread that runs the sweep, which outlives the pool. A worker
-    killed so loses at most its run's last training segment, as after ``kill -9`` (files are written whole).
-    """
-    if sys.platform != "linux":
-        return
-    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != driver:  # the driver died before prctl took effect
-        os.kill(os.getpid(), signal.SIGKILL)
+def _note_stop(signum: int, frame: Any) -> None:
+    global _STOPPING
+    _STOPPING = True
 
 
-def _init_worker(stop: multiprocessing.synchronize.Event, driver: int) -> None:
+def _init_worker() -> None:
     """In each pool worker: one torch thread; Ctrl-C goes to the driver, which stops the workers with SIGTERM.
 
-    SIGTERM is ignored between jobs (killing a worker while it waits on the pool's queue would leave the
-    queue's lock held, and the pool could never shut down); during a job it stops the job (:func:`_pool_job`).
+    Between jobs, SIGTERM only marks the worker as stopping (killing it while it waits on the pool's queue
+    would leave the queue's lock held, and the pool could never shut down); during a job it stops the job
+    (:func:`_pool_job`).
     """
-    global _STOP
-    _STOP = stop
-    _die_with_driver(driver)
     torch.set_num_threads(1)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _note_stop)
 
 
 def _pool_job(fn: Callable[[Any], Any], job: Any) -> Any:
-    """Run ``fn(job)`` in a pool worker with SIGTERM's default action (so the job's own handlers see it);
-    skip it if the sweep is stopping."""
+    """Run ``fn(job)`` in a pool worker with SIGTERM's default action (so the job's own handlers see it)."""
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     try:
-        if _STOP.is_set():
+        if _STOPPING:
             raise Interrupted("the sweep was stopped before this run started", signal.SIGTERM)
         return fn(job)
     finally:
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, _note_stop)
 
 
 def _start_method() -> str:
@@ -101,9 +85,7 @@ class ProcessExecutor:
     def __init__(self, workers: int) -> None:
         self.workers = workers
         context = multiprocessing.get_context(_start_method())
-        self._stop = context.Event()
-        self._pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
-                                         initargs=(self._stop, os.getpid()))
+        self._pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker)
         self._pool.submit(os.getpid).result()  # a forking pool starts all its workers on its first job
         self._running: dict[Future, int] = {}
 
@@ -120,28 +102,23 @@ class ProcessExecutor:
                 yield (i, None if exc else future.result(), exc)
 
     def stop(self, patience: float = 120.0) -> list[Done]:
-        """Cancel the queued jobs, stop the running ones with SIGTERM (training saves a checkpoint) and wait until
-        every worker has exited; one still there after ``patience`` seconds, or when a second signal cuts the
-        wait short, is killed.
+        """Cancel the queued jobs and stop the running ones with SIGTERM (training saves a checkpoint); wait for them.
 
-        The pool may hand a worker a queued job after this is called; the worker skips it (the stop event).
-        Returns the jobs that were running.
+        The pool hands a worker its next job before the last one ends, so SIGTERM is sent again every second
+        until every job has ended: a running job stops, a worker between jobs skips the next one.
         """
-        self._stop.set()
         processes = list((getattr(self._pool, "_processes", None) or {}).values())  # shutdown() forgets them
         self._pool.shutdown(wait=False, cancel_futures=True)
         live = {future: i for future, i in self._running.items() if not future.cancel()}
-        self._running = {}
-        for process in processes:
-            process.terminate()
         deadline = time.monotonic() + patience
-        try:
-            for process in processes:  # a worker exits once the pool has no job left for it
-                process.join(max(deadline - time.monotonic(), 0.0))
-        finally:
+        while live and not all(future.done() for future in live) and time.monotonic() < deadline:
             for process in processes:
-                process.kill()  # nothing if it has exited
-                process.join()
+                try:
+                    os.kill(process.pid, signal.SIGTERM)
+                except OSError:
+                    pass
+            wait(live, timeout=1.0)
+        self._running = {}
         return [(i, None, future.exception() if future.done() else None) for future, i in live.items()]
 
     def close(self) -> None:

@@ -6,7 +6,6 @@ import contextlib
 import gc
 import json
 import os
-import pickle
 import shutil
 import signal
 import subprocess
@@ -20,7 +19,6 @@ from pathlib import Path
 import pytest
 from suite_helpers import FIXTURES
 
-from proxies.errors import Interrupted
 from proxies.signals import StopRequest, Terminated, exit_code, terminate_raises
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -112,12 +110,6 @@ def test_sigterm_raises_terminated_inside_terminate_raises():
         time.sleep(1)
     assert exit_code(info.value) == 143 and exit_code(KeyboardInterrupt()) == 130
     assert signal.getsignal(signal.SIGTERM) is before
-
-
-@pytest.mark.parametrize("stop", [Interrupted("training stopped by SIGTERM", signal.SIGTERM), Terminated(signal.SIGINT)])
-def test_a_stop_pickles_whole_as_a_sweep_worker_sends_it_to_the_driver(stop):
-    back = pickle.loads(pickle.dumps(stop))  # a pool that cannot read a worker's result is broken
-    assert (type(back), str(back), back.signum) == (type(stop), str(stop), stop.signum)
 
 
 # -- the command line ------------------------------------------------------------------------------------------
