@@ -98,7 +98,7 @@ def test_run_ends_with_the_story_in_three_lines_then_the_paths_and_the_report_op
     data = run_all(scenario, TrainConfig(scenario=str(LAMPS), steps=64), run, console=Console(file=out, width=80))
     printed = out.getvalue().splitlines()
     lines = story(data, glossary(scenario))
-    assert "goal_side = west (end of the corridor with the goal)" in lines[1]
+    assert "(decoy, goal_side changed from training)" in lines[1]
     assert printed[-5:] == [*lines, f"report: {run / 'report.html'}", f"attribution: {run / 'attribution.json'}"]
     html = (run / "report.html").read_text()
     first = html.index('id="story"')
