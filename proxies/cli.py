@@ -541,7 +541,7 @@ def discover(
         raise ConfigError("--cache and --no-cache contradict each other; give one of them.")
     if cache is not None:
         check_writable(cache, "--cache")
-    Looks(budget, 4 * budget if max_budget is None else max_budget)
+    Looks.of(budget, max_budget)  # a bad budget is refused before the run is loaded
     data = discover_run(run_dir, pairs=budget, max_pairs=max_budget, cache=None if no_cache else cache or DEFAULT_CACHE,
                         strict=strict, console=console)
     if as_json:

@@ -404,7 +404,7 @@ def discover(
     :class:`~proxies.errors.PolicyError` for an agent whose actions are not the scenario's.
     """
     start = time.perf_counter()
-    looks = Looks(pairs, 4 * pairs if max_pairs is None else max_pairs)
+    looks = Looks.of(pairs, max_pairs)
 
     def task(label: str, total: int | None) -> Tick | None:
         if progress is None:

@@ -108,6 +108,11 @@ class Looks:
                 f"{self.budget} pairs per arm; give --max-budget {self.budget} (one look) or more (4 x --budget by default)."
             )
 
+    @classmethod
+    def of(cls, budget: int, max_budget: int | None = None) -> Looks:
+        """The schedule of ``budget`` pairs at the first look and ``max_budget`` at the last (default ``4 * budget``)."""
+        return cls(budget, 4 * budget if max_budget is None else max_budget)
+
     @property
     def sizes(self) -> tuple[int, ...]:
         """Pairs per arm at each look, e.g. ``(20, 40, 80)``."""

@@ -28,6 +28,7 @@ from proxies.errors import ConfigError, PolicyError, RunDirError
 from proxies.evaluate.agents import load_model_zip
 from proxies.evaluate.discover import PAIRS, Discovery, discover
 from proxies.evaluate.references import Jostled
+from proxies.evaluate.scan import Looks
 from proxies.files import check_writable
 from proxies.present.drawing import save_gif
 from proxies.present.progress import progress_display
@@ -167,5 +168,5 @@ def validate_discovery(
     return {
         "hit_rate": float(np.mean([r["hit"] for r in planted])), "quiet_rate": float(np.mean([r["quiet"] for r in null])),
         "planted_cases": len(planted), "null_cases": len(null), "pairs": pairs,
-        "max_pairs": 4 * pairs if max_pairs is None else max_pairs, "seeds": list(seeds), "cases": rows,
+        "max_pairs": Looks.of(pairs, max_pairs).max_budget, "seeds": list(seeds), "cases": rows,
     }
