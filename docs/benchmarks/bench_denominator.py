@@ -1,9 +1,9 @@
 """The bench's denominator (bare ``space.step`` on the cleaning robot's bench scenes), set going two ways.
 
-``proxy-sandbox bench`` times pymunk's ``Space.step`` on the same 5 scenes as the env, after one random
-agent step has set the robot going (this tree's ``_physics_rate``). The tree before the scene kit (c98d0ac)
-instead set the robot's control body moving at (0.5, 0.3) m/s and left it so: the robot kept pushing into
-dust and walls, a costlier physics load. This script times both on this tree's scenes, each with the
+``proxy-sandbox bench`` times pymunk's ``Space.step`` on the same 5 scenes as the env. Until Round 5 of
+docs/performance.md it first set the robot going by one random agent step; the tree before the scene kit
+(c98d0ac) set the robot's control body moving at (0.5, 0.3) m/s and left it so (the robot kept pushing into
+dust and walls, a costlier physics load), and the bench now does that again. This script times both on this tree's scenes, each with the
 hallway as built (an area only, no sensor shape) and as a detecting sensor (as a region was before the kit),
 in CPU time per agent step (``substeps`` physics steps), best and median of ROUNDS alternating rounds.
 
