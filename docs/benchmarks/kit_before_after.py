@@ -34,6 +34,7 @@ import argparse
 import json
 import os
 import re
+import signal
 import statistics
 import subprocess
 import sys
@@ -156,6 +157,7 @@ def interval(values: list[float], rng: np.random.Generator) -> tuple[float, floa
 
 
 def main(rounds: int, steps: int, count: bool) -> None:
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # a kill still removes the before-tree's worktree
     root = Path.cwd()
     rng = np.random.default_rng(0)
     with tempfile.TemporaryDirectory() as work:
