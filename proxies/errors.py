@@ -136,6 +136,10 @@ class Interrupted(ProxiesError):
         super().__init__(message)
         self.signum = signum
 
+    def __reduce__(self) -> tuple[type, tuple[str, int]]:
+        """Pickled with its signal (a sweep's worker hands it back to the driver)."""
+        return type(self), (str(self), self.signum)
+
     @property
     def exit_code(self) -> int:
         """128 + the signal's number."""

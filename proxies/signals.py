@@ -31,7 +31,7 @@ from collections.abc import Iterator
 from types import FrameType
 from typing import Any
 
-__all__ = ["Terminated", "StopRequest", "terminate_raises", "signal_name", "exit_code"]
+__all__ = ["Terminated", "StopRequest", "terminate_raises", "raise_stop", "signal_name", "exit_code"]
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
@@ -42,6 +42,10 @@ class Terminated(KeyboardInterrupt):
     def __init__(self, signum: int = signal.SIGTERM) -> None:
         super().__init__(signal_name(signum))
         self.signum = signum
+
+    def __reduce__(self) -> tuple[type, tuple[int]]:
+        """Pickled with its signal (a sweep's worker hands it back to the driver)."""
+        return type(self), (self.signum,)
 
 
 def signal_name(signum: int) -> str:
@@ -108,7 +112,7 @@ def _stop(signum: int) -> KeyboardInterrupt:
     return exc
 
 
-def _raise_stop(signum: int, frame: FrameType | None) -> None:
+def raise_stop(signum: int, frame: FrameType | None) -> None:
     """Raise the stop; under a physics callback, handle the signal again a moment later instead, once the
     callback has returned to the physics step."""
     if _in_physics_callback(frame):
@@ -147,7 +151,7 @@ def terminate_raises() -> Iterator[None]:
     previous = {}
     for signum, default in ((signal.SIGTERM, signal.SIG_DFL), (signal.SIGINT, signal.default_int_handler)):
         if signal.getsignal(signum) is default:  # an ignored signal (a background job's SIGINT) stays ignored
-            previous[signum] = signal.signal(signum, _raise_stop)
+            previous[signum] = signal.signal(signum, raise_stop)
     try:
         with _dropped_stops_redelivered():
             yield
@@ -185,7 +189,7 @@ class StopRequest:
 
     def _handle(self, signum: int, frame: FrameType | None) -> None:
         if self.signum is not None:  # asked twice: stop now
-            _raise_stop(signum, frame)
+            raise_stop(signum, frame)
             return
         self.signum = signum
 

@@ -11,10 +11,13 @@ and hand back each run's result as it finishes. Neither schedules anything itsel
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import multiprocessing
 import os
 import signal
 import socket
+import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -24,6 +27,7 @@ from urllib.parse import urlsplit
 import torch
 
 from proxies.errors import Interrupted, SweepError
+from proxies.signals import raise_stop
 
 __all__ = ["ProcessExecutor", "RayExecutor", "check_backend", "make_executor", "ADDRESS_TIMEOUT"]
 
@@ -34,36 +38,53 @@ Done = tuple[int, Any, BaseException | None]
 """A finished job: its index, its result (or None) and the exception it raised (or None)."""
 
 
-_STOPPING = False
-"""In a pool worker: whether the driver has asked it to stop (SIGTERM came while it waited for a job)."""
+_STOP: Any = None
+"""In a pool worker: the driver's stop event (a ``multiprocessing.Event``); once set, no queued job starts."""
+
+_PARENT_DEATH_SIGNAL = signal.SIGKILL
+"""What a worker gets when its driver dies (Linux): nothing would collect its results, and every file is written
+whole or not at all."""
 
 
-def _note_stop(signum: int, frame: Any) -> None:
-    global _STOPPING
-    _STOPPING = True
+def _die_with_the_driver() -> None:
+    """In a pool worker on Linux: ``prctl(PR_SET_PDEATHSIG)``, so that a driver killed outright (SIGKILL, the OOM
+    killer) leaves no worker behind."""
+    if not sys.platform.startswith("linux"):
+        return
+    driver = os.getppid()
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, int(_PARENT_DEATH_SIGNAL))  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != driver:  # the driver died before prctl took effect
+        os.kill(os.getpid(), _PARENT_DEATH_SIGNAL)
 
 
-def _init_worker() -> None:
-    """In each pool worker: one torch thread; Ctrl-C goes to the driver, which stops the workers with SIGTERM.
+def _init_worker(stop: Any) -> None:
+    """In each pool worker: one torch thread; Ctrl-C goes to the driver, which stops the workers itself.
 
-    Between jobs, SIGTERM only marks the worker as stopping (killing it while it waits on the pool's queue
-    would leave the queue's lock held, and the pool could never shut down); during a job it stops the job
-    (:func:`_pool_job`).
+    Between jobs SIGTERM is ignored (killing a worker while it waits on the pool's queue would leave the queue's
+    lock held, and the pool could never shut down); during a job it stops the job (:func:`_pool_job`).
     """
+    global _STOP
+    _STOP = stop
     torch.set_num_threads(1)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, _note_stop)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    _die_with_the_driver()
 
 
 def _pool_job(fn: Callable[[Any], Any], job: Any) -> Any:
-    """Run ``fn(job)`` in a pool worker with SIGTERM's default action (so the job's own handlers see it)."""
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    """Run ``fn(job)`` in a pool worker, where SIGTERM raises :class:`~proxies.signals.Terminated` (training
+    catches it first, to save a checkpoint); a job the driver stopped before it started raises
+    :class:`~proxies.errors.Interrupted` at once."""
+    signal.signal(signal.SIGTERM, raise_stop)
     try:
-        if _STOPPING:
+        if _STOP is not None and _STOP.is_set():
             raise Interrupted("the sweep was stopped before this run started", signal.SIGTERM)
         return fn(job)
     finally:
-        signal.signal(signal.SIGTERM, _note_stop)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
 def _start_method() -> str:
@@ -85,7 +106,8 @@ class ProcessExecutor:
     def __init__(self, workers: int) -> None:
         self.workers = workers
         context = multiprocessing.get_context(_start_method())
-        self._pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker)
+        self._stop = context.Event()
+        self._pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=(self._stop,))
         self._pool.submit(os.getpid).result()  # a forking pool starts all its workers on its first job
         self._running: dict[Future, int] = {}
 
@@ -102,22 +124,27 @@ class ProcessExecutor:
                 yield (i, None if exc else future.result(), exc)
 
     def stop(self, patience: float = 120.0) -> list[Done]:
-        """Cancel the queued jobs and stop the running ones with SIGTERM (training saves a checkpoint); wait for them.
+        """Stop: no queued job starts, the running ones get SIGTERM (training saves a checkpoint), and every worker
+        has ended when this returns (one still running after ``patience`` seconds is killed).
 
-        The pool hands a worker its next job before the last one ends, so SIGTERM is sent again every second
-        until every job has ended: a running job stops, a worker between jobs skips the next one.
+        SIGTERM is sent again every second until every job has ended, since one may start between two signals.
         """
+        self._stop.set()
         processes = list((getattr(self._pool, "_processes", None) or {}).values())  # shutdown() forgets them
         self._pool.shutdown(wait=False, cancel_futures=True)
         live = {future: i for future, i in self._running.items() if not future.cancel()}
         deadline = time.monotonic() + patience
-        while live and not all(future.done() for future in live) and time.monotonic() < deadline:
+        while not all(future.done() for future in live) and time.monotonic() < deadline:
             for process in processes:
-                try:
-                    os.kill(process.pid, signal.SIGTERM)
-                except OSError:
-                    pass
+                if process.is_alive():
+                    with contextlib.suppress(OSError):
+                        os.kill(process.pid, signal.SIGTERM)
             wait(live, timeout=1.0)
+        for process in processes:  # they exit once the pool's manager has told them to
+            process.join(max(deadline - time.monotonic(), 1.0))
+            if process.is_alive():
+                process.kill()
+                process.join()
         self._running = {}
         return [(i, None, future.exception() if future.done() else None) for future, i in live.items()]
 

@@ -300,7 +300,7 @@ def run_sweep(
         columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
                    TimeElapsedColumn(), TimeRemainingColumn())
         try:
-            with progress_display(console, *columns) as bar:
+            with terminate_raises(), progress_display(console, *columns) as bar:
                 total = bar.add_task(f"sweep ({len(jobs)} runs)", total=len(jobs))
                 tasks: dict[int, int] = {}
                 began = time.time()

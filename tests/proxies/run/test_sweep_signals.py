@@ -29,7 +29,7 @@ from proxies import get_scenario
 from proxies.errors import Interrupted
 from proxies.run.config import RunConfig
 from proxies.run.sweep import SweepConfig, run_sweep
-sweep = SweepConfig(RunConfig.from_dict({config!r}), (0.0, 1.0), seeds=1)
+sweep = SweepConfig(RunConfig.from_dict({config!r}), (0.0, 1.0), seeds={seeds})
 try:
     run_sweep(get_scenario("cleaning-robot"), "cleaning-robot", sweep, Path(sys.argv[1]), workers=2, report=False)
 except Interrupted as exc:
@@ -45,9 +45,9 @@ def _fresh_signals() -> None:
     signal.pthread_sigmask(signal.SIG_SETMASK, [])
 
 
-def _sweep(out: Path) -> subprocess.Popen:
+def _sweep(out: Path, seeds: int = 1) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-c", CHILD.format(config=LONGER), str(out)], env={**os.environ, "PYTHONPATH": str(ROOT)},
+        [sys.executable, "-c", CHILD.format(config=LONGER, seeds=seeds), str(out)], env={**os.environ, "PYTHONPATH": str(ROOT)},
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True,
         preexec_fn=_fresh_signals,
     )
@@ -91,17 +91,37 @@ def test_a_sweep_killed_with_sigkill_resumes_to_the_uninterrupted_results(tmp_pa
     assert _results(tmp_path / "killed") == _results(tmp_path / "whole")
 
 
+def _alive_in_group(group: int) -> list[str]:
+    """The processes of process group ``group`` that still run (zombies left for init to reap are not counted)."""
+    alive = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == group and fields[0] != "Z":
+            alive.append(stat.parent.name)
+    return alive
+
+
 @pytest.mark.slow
-def test_ctrl_c_stops_a_sweep_cleanly_and_a_rerun_finishes_it(tmp_path):
-    child = _sweep(tmp_path / "out")
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_stops_a_sweep_cleanly_and_starts_no_queued_run(tmp_path, signum):
+    child = _sweep(tmp_path / "out", seeds=2)  # 4 runs on 2 workers: 2 wait in the pool's queue
     try:
         _wait_for_a_checkpoint(child, tmp_path / "out")
-        child.send_signal(signal.SIGINT)  # to the driver only: it stops its workers itself
-        _, err = child.communicate(timeout=120)
+        child.send_signal(signum)  # to the driver only: it stops its workers itself
+        _, err = child.communicate(timeout=180)
     finally:
         child.kill()
-    assert child.returncode == 130, err
+        child.wait()
+    assert child.returncode == 128 + signum, err
     assert "sweep stopped" in err and "Run the same command again to resume" in err and "Traceback" not in err
+    assert "BrokenProcessPool" not in err
+    started = [d for d in (tmp_path / "out").iterdir() if (d / "checkpoints").exists() or (d / "model.zip").exists()]
+    assert len(started) <= 2, f"a queued run trained after the stop: {started}"
+    if sys.platform.startswith("linux"):
+        assert _alive_in_group(child.pid) == [], "a worker outlived the driver"
     assert _leftovers(tmp_path) == []
     for model in (tmp_path / "out").glob("*/model.zip"):  # any model written is whole
         assert zipfile.ZipFile(model).testzip() is None
