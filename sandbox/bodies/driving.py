@@ -274,7 +274,12 @@ class Floor:
 
     @classmethod
     def of(cls, world: World) -> Floor:
-        """The floor of ``world``'s scene for its driver (built once per scene, then reused)."""
+        """The floor of ``world``'s scene for its driver: built once per scene, kept in the world's memo (episodes
+        played in lock-step each keep their own) and, for the last few scenes, by the spec (a planner's look-ahead
+        rebuilds worlds from one spec)."""
+        floor = world.memo.get(cls)
+        if floor is not None:
+            return floor
         spec = world.spec
         floor = cls._cache.get(id(spec))
         if floor is None or floor.spec is not spec:
@@ -282,6 +287,7 @@ class Floor:
             if len(cls._cache) >= cls._CACHED:
                 del cls._cache[next(iter(cls._cache))]
             cls._cache[id(spec)] = floor
+        world.memo[cls] = floor
         return floor
 
     def clear(self, x: float, y: float, margin: float | None = None) -> bool:

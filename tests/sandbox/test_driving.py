@@ -134,6 +134,12 @@ def test_floor_is_built_once_per_scene():
     assert Floor.of(two_rooms(Driver(x=1.0, y=1.5))) is not Floor.of(world)
 
 
+def test_episodes_in_lock_step_keep_their_floors_however_many_scenes():
+    worlds = [two_rooms(Driver(x=1.0 + 0.05 * i, y=1.0)) for i in range(2 * Floor._CACHED)]  # more than the cache
+    floors = [Floor.of(world) for world in worlds]
+    assert all(Floor.of(world) is floor for world, floor in zip(worlds, floors))  # a step later: none rebuilt
+
+
 def test_waypoint_goes_straight_when_it_can_and_through_the_doorway_when_not():
     world = two_rooms(Driver(x=1.0, y=1.0))
     floor = Floor.of(world)
