@@ -48,7 +48,8 @@ whole or not at all."""
 
 def _die_with_the_driver() -> None:
     """In a pool worker on Linux: ``prctl(PR_SET_PDEATHSIG)``, so that a driver killed outright (SIGKILL, the OOM
-    killer) leaves no worker behind."""
+    killer) leaves no worker behind. The signal comes when the *thread* that forked the worker ends: a
+    :class:`ProcessExecutor` is made and used in one thread (``run_sweep``'s)."""
     if not sys.platform.startswith("linux"):
         return
     driver = os.getppid()

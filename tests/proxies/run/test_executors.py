@@ -11,12 +11,18 @@ from proxies.errors import Interrupted
 from proxies.run.executors import ProcessExecutor
 
 
-def _running(pid: int) -> bool:
-    """Whether process ``pid`` still runs (an exited one may linger as a zombie until reaped; it has ended)."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
+def live_processes() -> dict[int, int]:
+    """Linux: every process that still runs, pid -> process group (an exited one may linger as a zombie until it is
+    reaped; it has ended, and is left out)."""
+    alive = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] != "Z":
+            alive[int(stat.parent.name)] = int(fields[2])
+    return alive
 
 
 def _nap(seconds: float) -> int:
@@ -36,7 +42,7 @@ def test_a_stop_starts_no_queued_job_and_joins_every_worker():
     assert errors and all(isinstance(exc, KeyboardInterrupt | Interrupted) for exc in errors), errors
     assert any(isinstance(exc, Interrupted) and exc.signum == 15 for exc in errors)  # a queued job, handed back whole
     if sys.platform.startswith("linux"):
-        assert not [pid for pid in workers if _running(pid)]
+        assert not set(workers) & set(live_processes())
 
 
 def test_jobs_run_to_the_end_without_a_stop():

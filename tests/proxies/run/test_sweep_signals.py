@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from rich.console import Console
+from test_executors import live_processes
 from test_sweep import TINY, _results
 
 from proxies import get_scenario
@@ -91,19 +92,6 @@ def test_a_sweep_killed_with_sigkill_resumes_to_the_uninterrupted_results(tmp_pa
     assert _results(tmp_path / "killed") == _results(tmp_path / "whole")
 
 
-def _alive_in_group(group: int) -> list[str]:
-    """The processes of process group ``group`` that still run (zombies left for init to reap are not counted)."""
-    alive = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) == group and fields[0] != "Z":
-            alive.append(stat.parent.name)
-    return alive
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_a_signal_stops_a_sweep_cleanly_and_starts_no_queued_run(tmp_path, signum):
@@ -121,7 +109,7 @@ def test_a_signal_stops_a_sweep_cleanly_and_starts_no_queued_run(tmp_path, signu
     started = [d for d in (tmp_path / "out").iterdir() if (d / "checkpoints").exists() or (d / "model.zip").exists()]
     assert len(started) <= 2, f"a queued run trained after the stop: {started}"
     if sys.platform.startswith("linux"):
-        assert _alive_in_group(child.pid) == [], "a worker outlived the driver"
+        assert [pid for pid, group in live_processes().items() if group == child.pid] == [], "a worker outlived the driver"
     assert _leftovers(tmp_path) == []
     for model in (tmp_path / "out").glob("*/model.zip"):  # any model written is whole
         assert zipfile.ZipFile(model).testzip() is None
