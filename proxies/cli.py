@@ -526,6 +526,8 @@ def discover(
         "~/.cache/proxy-sandbox/discover); a second discover of the same scenario plays only the agent.",
     ),
     no_cache: bool = typer.Option(False, "--no-cache", help="Keep no candidate references on disk."),
+    seed: int = typer.Option(0, help=f"Seed of the scenes and the bootstrap (0 to {MAX_SEED}); runs discovered with "
+                             "one seed share the cached candidate references, whatever seed they were trained with."),
     strict: bool = STRICT_OPT,
 ) -> None:
     """Look for a goal nobody declared: factors the agent reacts to unlike the true reward's reference, and
@@ -539,11 +541,12 @@ def discover(
 
     if no_cache and cache is not None:
         raise ConfigError("--cache and --no-cache contradict each other; give one of them.")
+    _check_seed(seed)
     if cache is not None:
         check_writable(cache, "--cache")
     Looks.of(budget, max_budget)  # a bad budget is refused before the run is loaded
-    data = discover_run(run_dir, pairs=budget, max_pairs=max_budget, cache=None if no_cache else cache or DEFAULT_CACHE,
-                        strict=strict, console=console)
+    data = discover_run(run_dir, pairs=budget, max_pairs=max_budget, seed=seed,
+                        cache=None if no_cache else cache or DEFAULT_CACHE, strict=strict, console=console)
     if as_json:
         print(json.dumps({k: v for k, v in data.items() if k != "tests"}, indent=2))
         return

@@ -64,12 +64,14 @@ def film_telling_scene(scenario: Scenario, found: Discovery, agent: Callable[[],
 
 
 def discover_run(
-    run_dir: Path, *, pairs: int = PAIRS, max_pairs: int | None = None, cache: Path | None = DEFAULT_CACHE,
-    strict: bool = False, console: Console | None = None,
+    run_dir: Path, *, pairs: int = PAIRS, max_pairs: int | None = None, seed: int = 0,
+    cache: Path | None = DEFAULT_CACHE, strict: bool = False, console: Console | None = None,
 ) -> dict[str, Any]:
     """Discover what the run's agent pursues; writes ``discovery.json`` (and the film, and the report if there is
     one) and returns its content. ``pairs`` and ``max_pairs`` are the sequential scan's first and last looks
-    (:func:`~proxies.evaluate.discover.discover`); each look's progress shows on ``console``.
+    (:func:`~proxies.evaluate.discover.discover`); each look's progress shows on ``console``. ``seed`` draws the
+    scenes and keys the cache with the scenario's fingerprint, not the run's training seed, so that agents of one
+    scenario trained with different seeds are judged on the same scenes and share the candidate references.
 
     Raises :class:`~proxies.errors.RunDirError` for a folder that is not a run, a run without a whole
     ``model.zip``, or an agent that cannot be played in its scenario.
@@ -98,7 +100,7 @@ def discover_run(
     columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed} episodes"),
                TimeElapsedColumn())
     with progress_display(console, *columns, transient=True) as progress:
-        found = discover(scenario, agent, pairs=pairs, max_pairs=max_pairs, seed=record.config.seed, cache=cache,
+        found = discover(scenario, agent, pairs=pairs, max_pairs=max_pairs, seed=seed, cache=cache,
                          progress=progress)
     data = found.to_dict()
     gif = film_telling_scene(scenario, found, agent, run_dir / "images" / "discovery.gif")

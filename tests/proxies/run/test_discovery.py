@@ -27,16 +27,19 @@ def edge_goal():
     return proxies.get_scenario(str(EDGE_GOAL))
 
 
+def untrained_run(folder: Path, scenario, seed: int = 0) -> Path:
+    """An edge-goal run with an untrained PPO agent, trained (for the record) with ``seed``."""
+    prepare(folder, TrainConfig(scenario=str(EDGE_GOAL), steps=64, seed=seed), scenario)
+    PPO("MlpPolicy", scenario.make_env(), n_steps=64, batch_size=64, seed=seed, device="cpu").save(folder / "model.zip")
+    return folder
+
+
 @pytest.fixture
 def run(edge_goal, tmp_path):
-    """An edge-goal run with an untrained PPO agent."""
-    run = tmp_path / "run"
-    prepare(run, TrainConfig(scenario=str(EDGE_GOAL), steps=64), edge_goal)
-    PPO("MlpPolicy", edge_goal.make_env(), n_steps=64, batch_size=64, seed=0, device="cpu").save(run / "model.zip")
-    return run
+    return untrained_run(tmp_path / "run", edge_goal)
 
 
-def test_discover_writes_its_json_and_films_the_most_telling_scene(run, tmp_path):
+def test_discover_writes_its_json_and_films_the_most_telling_scene(run, edge_goal, tmp_path):
     result = CliRunner().invoke(app, ["discover", str(run), "--budget", "6", "--max-budget", "12", "--cache",
                                       str(tmp_path / "cache"), "--json"])
     assert result.exit_code == 0, result.output
@@ -48,6 +51,9 @@ def test_discover_writes_its_json_and_films_the_most_telling_scene(run, tmp_path
         assert (run / data["gif"]).stat().st_size > 0
     again = discover_run(run, pairs=6, max_pairs=12, cache=tmp_path / "cache")
     assert again["cached"] and again["leads"] == data["leads"]
+    other_seed = untrained_run(tmp_path / "seed-1", edge_goal, seed=1)
+    assert discover_run(other_seed, pairs=6, max_pairs=12, cache=tmp_path / "cache")["cached"]
+    assert not discover_run(other_seed, pairs=6, max_pairs=12, seed=1, cache=tmp_path / "cache")["cached"]
 
 
 def test_the_report_has_a_discovery_section(tmp_path):
@@ -75,6 +81,8 @@ def test_an_unplayable_run_and_a_small_budget_are_refused_with_the_fix(run, tmp_
     assert result.exit_code == 2 and "not a run directory" in result.output
     result = runner.invoke(app, ["discover", str(run), "--no-cache", "--cache", str(tmp_path)])
     assert result.exit_code == 2 and "contradict" in result.output
+    result = runner.invoke(app, ["discover", str(run), "--no-cache", "--seed", "-1"])
+    assert result.exit_code == 2 and "--seed must be a whole number from 0" in result.output
     with pytest.raises(RunDirError):
         discover_run(run, pairs=6, cache=None)
 
